@@ -1,0 +1,40 @@
+namespace Herald;
+
+/// <summary>
+/// The durable, per-stream, append-only log behind Herald (DESIGN.md §1). Every store implements it and passes the
+/// same conformance suite. IDs are 1, 2, 3, … per stream, contiguous within an append, never reused, never reset.
+/// </summary>
+public interface IEventLog : IAsyncDisposable
+{
+    /// <summary>An opaque token created with the store and kept in it; a wiped or replaced store has a new one.</summary>
+    string Epoch { get; }
+
+    /// <summary>
+    /// Raised once events are durable, in ID order for each stream, before <see cref="WaitForAppendAsync"/> waiters wake.
+    /// Handlers run on the appender's thread: they must be quick and must not block or throw.
+    /// </summary>
+    event EventHandler<EventsAppendedEventArgs>? Appended;
+
+    /// <summary>
+    /// Allocates the next IDs for <paramref name="events"/> and makes them durable in one atomic step: when the task
+    /// completes, all of them are stored, or none is. With an <paramref name="idempotencyKey"/> already accepted on this
+    /// stream within the dedupe window, nothing is appended and the original IDs come back with <see cref="AppendResult.Replayed"/> set.
+    /// </summary>
+    /// <exception cref="EventLogUnavailableException">The store cannot take the append now; nothing was appended.</exception>
+    Task<AppendResult> AppendAsync(string stream, IReadOnlyList<EventData> events, string? idempotencyKey, CancellationToken cancellationToken);
+
+    /// <summary>Reads up to <paramref name="max"/> retained events with an ID greater than <paramref name="after"/>, in ID order.</summary>
+    Task<IReadOnlyList<StoredEvent>> ReadAsync(string stream, long after, int max, CancellationToken cancellationToken);
+
+    /// <summary>The stream's first retained and last given ID.</summary>
+    Task<StreamInfo> GetInfoAsync(string stream, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Completes once an event with an ID greater than <paramref name="after"/> has been appended on this stream since the
+    /// process started, which may be already. A cheap signal: it may complete early, so callers read the log again.
+    /// </summary>
+    Task WaitForAppendAsync(string stream, long after, CancellationToken cancellationToken);
+
+    /// <summary>Whether the store answers now (for <c>/readyz</c>).</summary>
+    Task<bool> IsReadyAsync(CancellationToken cancellationToken);
+}
