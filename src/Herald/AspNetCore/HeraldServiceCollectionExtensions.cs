@@ -1,0 +1,47 @@
+using Herald.AspNetCore;
+using Herald.Subscriptions;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Herald;
+
+/// <summary>Registers Herald in an application's services.</summary>
+public static class HeraldServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds Herald's services; choose a store on the returned builder (<see cref="HeraldBuilder.UseInMemory"/>,
+    /// <c>UseSqlite</c>), then map the endpoints with <see cref="HeraldEndpointRouteBuilderExtensions.MapHerald"/>.
+    /// Options are validated when the host starts, with messages that name the option.
+    /// </summary>
+    public static HeraldBuilder AddHerald(this IServiceCollection services, Action<HeraldOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        OptionsBuilder<HeraldOptions> options = services.AddOptions<HeraldOptions>();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        options.Validate(o => o.Validate().Count == 0, "invalid").ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HeraldOptions>, HeraldOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<HeraldMetrics>();
+        services.TryAddSingleton<SubscriptionHub>();
+        services.TryAddSingleton<PublisherAuthorization>();
+        services.TryAddSingleton<PublishEndpoints>();
+        services.TryAddSingleton<SubscribeEndpoint>();
+        services.TryAddSingleton<ReadEndpoints>();
+        services.AddHostedService<HeraldLifetime>();
+        return new HeraldBuilder(services);
+    }
+
+    private sealed class HeraldOptionsValidator : IValidateOptions<HeraldOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, HeraldOptions options)
+        {
+            IReadOnlyList<string> errors = options.Validate();
+            return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+        }
+    }
+}

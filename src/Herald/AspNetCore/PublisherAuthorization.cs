@@ -1,0 +1,63 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+
+namespace Herald.AspNetCore;
+
+/// <summary>
+/// API.md "Security": with publisher keys, publishing needs <c>Authorization: Bearer &lt;key&gt;</c> (else <c>401</c>);
+/// without any, only loopback clients may publish (else <c>403</c>). Keys are compared as SHA-256 digests in constant
+/// time, so neither their content nor their length leaks through timing.
+/// </summary>
+internal sealed class PublisherAuthorization
+{
+    private readonly byte[][] _keyDigests;
+
+    public PublisherAuthorization(IOptions<HeraldOptions> options)
+    {
+        _keyDigests = [.. options.Value.PublisherKeys.Select(k => SHA256.HashData(Encoding.UTF8.GetBytes(k)))];
+    }
+
+    public Problem? Check(HttpContext context)
+    {
+        if (_keyDigests.Length == 0)
+        {
+            IPAddress? remote = context.Connection.RemoteIpAddress;
+            if (remote is not null && IPAddress.IsLoopback(remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote))
+            {
+                return null;
+            }
+
+            return new Problem(
+                StatusCodes.Status403Forbidden,
+                "forbidden",
+                "Publishing is limited to loopback",
+                "No publisher key is configured, so only clients on this machine may publish. Configure --publisher-key to publish from elsewhere.");
+        }
+
+        string? header = context.Request.Headers.Authorization;
+        if (header is not null && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            byte[] digest = SHA256.HashData(Encoding.UTF8.GetBytes(header.AsSpan(7).Trim().ToString()));
+            bool match = false;
+            foreach (byte[] key in _keyDigests)
+            {
+                match |= CryptographicOperations.FixedTimeEquals(digest, key);
+            }
+
+            if (match)
+            {
+                return null;
+            }
+        }
+
+        context.Response.Headers.WWWAuthenticate = "Bearer";
+        return new Problem(
+            StatusCodes.Status401Unauthorized,
+            "unauthorized",
+            "Publisher key required",
+            "Publishing needs the header 'Authorization: Bearer <publisher key>' with a configured key.");
+    }
+}

@@ -1,0 +1,78 @@
+namespace Herald.Subscriptions;
+
+/// <summary>
+/// A ring of a stream's most recently appended events, encoded once. Live delivery and short catch-ups read it instead
+/// of the store. One writer (the store's commit notification, in ID order), many lock-free readers: a reader checks each
+/// slot's ID, so a slot overwritten under it is seen as a miss and the reader falls back to the store.
+/// </summary>
+internal sealed class HotTail
+{
+    private readonly EncodedEvent?[] _ring;
+    private readonly int _mask;
+    private long _first; // first ID held, 0 when empty
+    private long _last;  // last ID held
+
+    public HotTail(int capacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        _ring = new EncodedEvent?[(int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)capacity)];
+        _mask = _ring.Length - 1;
+    }
+
+    public long Last => Volatile.Read(ref _last);
+
+    /// <summary>Adds events that follow on from what the ring holds; anything else (a first fill, a hole) restarts the ring.</summary>
+    public void Append(EncodedEvent encoded)
+    {
+        long last = _last;
+        if (last == 0 || encoded.Id != last + 1)
+        {
+            // Readers check slot IDs, so emptying first keeps them from mixing the old run with the new one.
+            Volatile.Write(ref _first, 0);
+            Volatile.Write(ref _last, 0);
+            Volatile.Write(ref _ring[encoded.Id & _mask], encoded);
+            Volatile.Write(ref _first, encoded.Id);
+            Volatile.Write(ref _last, encoded.Id);
+            return;
+        }
+
+        Volatile.Write(ref _ring[encoded.Id & _mask], encoded);
+        long first = _first;
+        if (encoded.Id - first >= _ring.Length)
+        {
+            Volatile.Write(ref _first, encoded.Id - _ring.Length + 1);
+        }
+
+        Volatile.Write(ref _last, encoded.Id);
+    }
+
+    /// <summary>
+    /// Copies into <paramref name="into"/> the events after <paramref name="after"/>, up to <paramref name="max"/> of them or
+    /// <paramref name="maxBytes"/> of frames, but only when the ring holds the very next one (<paramref name="after"/> + 1).
+    /// Returns false when it does not: the caller then reads the store.
+    /// </summary>
+    public bool TryRead(long after, int max, int maxBytes, List<EncodedEvent> into)
+    {
+        long first = Volatile.Read(ref _first);
+        long last = Volatile.Read(ref _last);
+        if (first == 0 || after + 1 < first || after >= last)
+        {
+            return false;
+        }
+
+        int bytes = 0;
+        for (long id = after + 1; id <= last && into.Count < max && bytes < maxBytes; id++)
+        {
+            EncodedEvent? e = Volatile.Read(ref _ring[id & _mask]);
+            if (e is null || e.Id != id)
+            {
+                break; // overwritten by a newer lap while we read: serve what we have, the rest comes from the store
+            }
+
+            into.Add(e);
+            bytes += e.Frame.Length;
+        }
+
+        return into.Count > 0;
+    }
+}

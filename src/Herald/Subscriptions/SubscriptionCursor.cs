@@ -1,0 +1,151 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Herald.Sse;
+
+namespace Herald.Subscriptions;
+
+/// <summary>
+/// One SSE connection as a cursor: "the last ID written to this socket" (DESIGN.md §2). Replay and live are the same
+/// loop, so there is no seam between them: read after the cursor (hot tail, else store), write, flush, move the cursor;
+/// when there is nothing to read, wait for the stream's next wake-up.
+/// </summary>
+internal sealed class SubscriptionCursor
+{
+    // Bounds one coalesced write: large enough to amortize a flush, small enough to keep the pipe's memory in check.
+    private const int MaxEventsPerFlush = 1000;
+    private const int MaxBytesPerFlush = 256 * 1024;
+    private const int StorePageSize = 1000;
+
+    private readonly SubscriptionHub _hub;
+    private readonly IEventLog _log;
+    private readonly StreamState _state;
+    private readonly PipeWriter _output;
+    private readonly HeraldMetrics _metrics;
+    private readonly TimeSpan _heartbeatDue;
+    private readonly TimeSpan _retry;
+    private readonly List<EncodedEvent> _batch = [];
+    private long _lastWrite;
+
+    public SubscriptionCursor(SubscriptionHub hub, IEventLog log, StreamState state, PipeWriter output, HeraldMetrics metrics, HeraldOptions options, long position)
+    {
+        _hub = hub;
+        _log = log;
+        _state = state;
+        _output = output;
+        _metrics = metrics;
+        _heartbeatDue = options.Heartbeat * 3 / 4;
+        _retry = options.Retry;
+        Position = position;
+    }
+
+    /// <summary>The last ID written to the client.</summary>
+    public long Position { get; private set; }
+
+    public async Task RunAsync(CancellationToken aborted)
+    {
+        TimeProvider clock = _hub.TimeProvider;
+        _lastWrite = clock.GetTimestamp();
+        bool readStore = true; // the first pass always asks the store: the hot tail only knows what came after it was created
+
+        while (!aborted.IsCancellationRequested)
+        {
+            if (_hub.IsStopping)
+            {
+                await EndForShutdownAsync(aborted).ConfigureAwait(false);
+                return;
+            }
+
+            Task wake = _state.NextWake;
+            _batch.Clear();
+            if (_state.Tail.TryRead(Position, MaxEventsPerFlush, MaxBytesPerFlush, _batch))
+            {
+                if (!await WriteFromTailAsync(clock, aborted).ConfigureAwait(false))
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            if (readStore || _state.KnownLast > Position)
+            {
+                IReadOnlyList<StoredEvent> events = await _log.ReadAsync(_state.Name, Position, StorePageSize, aborted).ConfigureAwait(false);
+                if (events.Count > 0)
+                {
+                    if (!await WriteFromStoreAsync(events, clock, aborted).ConfigureAwait(false))
+                    {
+                        return;
+                    }
+
+                    readStore = true;
+                    continue;
+                }
+
+                readStore = false;
+            }
+
+            if (clock.GetElapsedTime(_lastWrite) >= _heartbeatDue)
+            {
+                _output.Write(EventFrame.Heartbeat);
+                if (!await FlushAsync(clock, aborted).ConfigureAwait(false))
+                {
+                    return;
+                }
+            }
+
+            await wake.ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask<bool> WriteFromTailAsync(TimeProvider clock, CancellationToken aborted)
+    {
+        foreach (EncodedEvent e in _batch)
+        {
+            _output.Write(e.Frame);
+        }
+
+        Position = _batch[^1].Id;
+        long committed = _batch[0].CommittedTimestamp;
+        bool open = await FlushAsync(clock, aborted).ConfigureAwait(false);
+
+        // One observation per flush, of its oldest event: the worst lag in the batch, at a cost that does not grow with fan-out.
+        _metrics.DeliveryLag.Observe(clock.GetElapsedTime(committed).TotalSeconds);
+        _metrics.EventsDelivered.Inc(_batch.Count);
+        return open;
+    }
+
+    private async ValueTask<bool> WriteFromStoreAsync(IReadOnlyList<StoredEvent> events, TimeProvider clock, CancellationToken aborted)
+    {
+        long first = events[0].Id;
+        if (first > Position + 1)
+        {
+            // API.md "Subscribe": history was trimmed past this cursor; say so instead of skipping silently.
+            ControlFrames.WriteGap(_output, Position, first);
+            _metrics.GapFrames.Inc();
+        }
+
+        foreach (StoredEvent e in events)
+        {
+            EventFrame.Write(_output, e.Id, e.EventType, e.Data.Span);
+        }
+
+        Position = events[^1].Id;
+        _metrics.EventsDelivered.Inc(events.Count);
+        return await FlushAsync(clock, aborted).ConfigureAwait(false);
+    }
+
+    private async ValueTask<bool> FlushAsync(TimeProvider clock, CancellationToken aborted)
+    {
+        FlushResult result = await _output.FlushAsync(aborted).ConfigureAwait(false);
+        _lastWrite = clock.GetTimestamp();
+        return !result.IsCompleted && !result.IsCanceled;
+    }
+
+    private async Task EndForShutdownAsync(CancellationToken aborted)
+    {
+        // API.md "Operations": a randomized retry spreads the reconnects of every client of this node over time.
+        int retry = Random.Shared.Next((int)_retry.TotalMilliseconds, (int)_retry.TotalMilliseconds + 5000);
+        EventFrame.WriteRetry(_output, retry);
+        await _output.FlushAsync(aborted).ConfigureAwait(false);
+    }
+}

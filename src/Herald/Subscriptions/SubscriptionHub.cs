@@ -1,0 +1,137 @@
+using Herald.Sse;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Herald.Subscriptions;
+
+/// <summary>
+/// The node's subscribed streams: it fills their hot tails from the store's commit notifications and wakes their cursors,
+/// and runs the one heartbeat clock for every connection (STYLE.md §8). There is no per-subscriber queue (DESIGN.md §2).
+/// </summary>
+internal sealed partial class SubscriptionHub : IDisposable
+{
+    private readonly Dictionary<string, StreamState> _streams = new(StringComparer.Ordinal);
+    private readonly Lock _lock = new();
+    private readonly IEventLog _log;
+    private readonly HeraldOptions _options;
+    private readonly ILogger<SubscriptionHub> _logger;
+    private readonly ITimer _heartbeatClock;
+    private volatile bool _stopping;
+
+    public SubscriptionHub(IEventLog log, IOptions<HeraldOptions> options, TimeProvider timeProvider, ILogger<SubscriptionHub> logger)
+    {
+        _log = log;
+        _options = options.Value;
+        _logger = logger;
+        TimeProvider = timeProvider;
+
+        // A tick every quarter of the interval keeps every idle connection's silence under one interval.
+        TimeSpan tick = _options.Heartbeat / 4;
+        _heartbeatClock = timeProvider.CreateTimer(static s => ((SubscriptionHub)s!).WakeAll(), this, tick, tick);
+        _log.Appended += OnAppended;
+    }
+
+    public TimeProvider TimeProvider { get; }
+
+    /// <summary>Set once the host is stopping: cursors end their responses and tell clients when to come back.</summary>
+    public bool IsStopping => _stopping;
+
+    public StreamState Acquire(string stream)
+    {
+        lock (_lock)
+        {
+            if (!_streams.TryGetValue(stream, out StreamState? state))
+            {
+                state = new StreamState(stream, _options.HotTailCapacity);
+                _streams.Add(stream, state);
+            }
+
+            state.Subscribers++;
+            return state;
+        }
+    }
+
+    public void Release(StreamState state)
+    {
+        lock (_lock)
+        {
+            if (--state.Subscribers == 0)
+            {
+                _streams.Remove(state.Name);
+            }
+        }
+    }
+
+    public int SubscriberCount(string stream)
+    {
+        lock (_lock)
+        {
+            return _streams.TryGetValue(stream, out StreamState? state) ? state.Subscribers : 0;
+        }
+    }
+
+    /// <summary>Called on <c>ApplicationStopping</c>: every cursor ends its response on a frame boundary (API.md "Operations").</summary>
+    public void Stop()
+    {
+        _stopping = true;
+        int subscribers = SubscriberTotal();
+        Log.Stopping(_logger, subscribers);
+        WakeAll();
+    }
+
+    public void Dispose()
+    {
+        _log.Appended -= OnAppended;
+        _heartbeatClock.Dispose();
+    }
+
+    private void OnAppended(object? sender, EventsAppendedEventArgs e)
+    {
+        StreamState? state;
+        lock (_lock)
+        {
+            _streams.TryGetValue(e.Stream, out state);
+        }
+
+        if (state is null)
+        {
+            return; // nobody listens here: nothing to encode
+        }
+
+        foreach (StoredEvent stored in e.Events)
+        {
+            byte[] frame = EventFrame.Encode(stored.Id, stored.EventType, stored.Data.Span);
+            state.Tail.Append(new EncodedEvent(stored.Id, frame, e.CommittedTimestamp));
+        }
+
+        state.Advance(e.Events[^1].Id);
+    }
+
+    private void WakeAll()
+    {
+        StreamState[] states;
+        lock (_lock)
+        {
+            states = [.. _streams.Values];
+        }
+
+        foreach (StreamState state in states)
+        {
+            state.Wake();
+        }
+    }
+
+    private int SubscriberTotal()
+    {
+        lock (_lock)
+        {
+            return _streams.Values.Sum(s => s.Subscribers);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Stopping: ending {Subscribers} SSE subscriptions so that their clients reconnect")]
+        public static partial void Stopping(ILogger logger, int subscribers);
+    }
+}
