@@ -112,6 +112,11 @@ internal static class BatchParser
         {
             return "The line is not valid JSON.";
         }
+        catch (InvalidOperationException)
+        {
+            // Syntactically valid JSON whose string escapes are not text, such as a lone surrogate "\ud800".
+            return "The line has a string that is not valid Unicode text.";
+        }
 
         if (data is not ReadOnlyMemory<byte> payload)
         {

@@ -47,8 +47,9 @@ internal sealed class HotTail
     }
 
     /// <summary>
-    /// Copies into <paramref name="into"/> the events after <paramref name="after"/>, up to <paramref name="max"/> of them or
-    /// <paramref name="maxBytes"/> of frames, but only when the ring holds the very next one (<paramref name="after"/> + 1).
+    /// Adds to <paramref name="into"/> the events after <paramref name="after"/>, up to <paramref name="max"/> of them, stopping
+    /// once <paramref name="maxBytes"/> of frames is reached (the event that crosses it is included, so one always fits),
+    /// but only when the ring holds the very next one (<paramref name="after"/> + 1).
     /// Returns false when it does not: the caller then reads the store.
     /// </summary>
     public bool TryRead(long after, int max, int maxBytes, List<EncodedEvent> into)
@@ -60,8 +61,9 @@ internal sealed class HotTail
             return false;
         }
 
+        int added = 0;
         int bytes = 0;
-        for (long id = after + 1; id <= last && into.Count < max && bytes < maxBytes; id++)
+        for (long id = after + 1; id <= last && added < max && bytes < maxBytes; id++)
         {
             EncodedEvent? e = Volatile.Read(ref _ring[id & _mask]);
             if (e is null || e.Id != id)
@@ -70,9 +72,10 @@ internal sealed class HotTail
             }
 
             into.Add(e);
+            added++;
             bytes += e.Frame.Length;
         }
 
-        return into.Count > 0;
+        return added > 0;
     }
 }
