@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using Microsoft.Data.Sqlite;
 
 namespace Herald;
@@ -10,25 +11,22 @@ namespace Herald;
 internal sealed class ReadSession : IDisposable
 {
     private readonly SqliteConnection _connection;
-    private readonly SqliteCommand _read;
-    private readonly SqliteParameter _readStream;
-    private readonly SqliteParameter _readAfter;
-    private readonly SqliteParameter _readMax;
+    private readonly RawStatement _read;
     private readonly SqliteCommand _info;
     private readonly SqliteParameter _infoStream;
     private readonly SqliteCommand _ping;
+    private string? _lastType;
+    private byte[] _lastTypeUtf8 = [];
 
     private ReadSession(SqliteConnection connection)
     {
         _connection = connection;
 
         // One range scan of the primary key; the stream's row ID comes from the unique index in the same statement.
-        _read = Prepare(
-            "SELECT id, type, data FROM events WHERE stream_id = (SELECT stream_id FROM streams WHERE name = $stream) AND id > $after ORDER BY id LIMIT $max");
-        _readStream = _read.Parameters.Add("$stream", SqliteType.Text);
-        _readAfter = _read.Parameters.Add("$after", SqliteType.Integer);
-        _readMax = _read.Parameters.Add("$max", SqliteType.Integer);
-        _read.Prepare();
+        // Native, bound by index and read as spans: this is the replay loop (see RawStatement).
+        _read = new RawStatement(
+            connection,
+            "SELECT id, type, data FROM events WHERE stream_id = (SELECT stream_id FROM streams WHERE name = ?1) AND id > ?2 ORDER BY id LIMIT ?3");
 
         // MIN(id) over the primary key is one seek, not a scan.
         _info = Prepare("SELECT s.last, (SELECT MIN(e.id) FROM events e WHERE e.stream_id = s.stream_id) FROM streams s WHERE s.name = $stream");
@@ -63,17 +61,23 @@ internal sealed class ReadSession : IDisposable
 
     public List<StoredEvent> Read(string stream, long after, int max)
     {
-        _readStream.Value = stream;
-        _readAfter.Value = after;
-        _readMax.Value = max;
         List<StoredEvent> events = new(Math.Min(max, 1024));
-        using SqliteDataReader reader = _read.ExecuteReader();
-        while (reader.Read())
+        try
         {
-            long id = reader.GetInt64(0);
-            string? type = reader.IsDBNull(1) ? null : reader.GetString(1);
-            byte[] data = reader.GetFieldValue<byte[]>(2);
-            events.Add(new StoredEvent(id, type, data));
+            _read.BindText(1, stream);
+            _read.BindInt64(2, after);
+            _read.BindInt64(3, max);
+            while (_read.Step())
+            {
+                long id = _read.Int64(0);
+                string? type = _read.IsNull(1) ? null : TypeString(_read.Bytes(1));
+                byte[] data = _read.Bytes(2).ToArray();
+                events.Add(new StoredEvent(id, type, data));
+            }
+        }
+        finally
+        {
+            _read.Reset();
         }
 
         return events;
@@ -91,6 +95,18 @@ internal sealed class ReadSession : IDisposable
         long last = reader.GetInt64(0);
         long? first = reader.IsDBNull(1) ? null : reader.GetInt64(1);
         return new StreamInfo(first, last);
+    }
+
+    // A stream's events mostly share a type or two: hand out the same string instead of decoding one per event.
+    private string TypeString(ReadOnlySpan<byte> utf8)
+    {
+        if (_lastType is null || !utf8.SequenceEqual(_lastTypeUtf8))
+        {
+            _lastType = Encoding.UTF8.GetString(utf8);
+            _lastTypeUtf8 = utf8.ToArray();
+        }
+
+        return _lastType;
     }
 
     public bool Ping() => Convert.ToInt64(_ping.ExecuteScalar(), CultureInfo.InvariantCulture) == 1;

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 
@@ -31,11 +30,7 @@ public sealed partial class SqliteEventLog
         private readonly SqliteCommand _setLast;
         private readonly SqliteParameter _setLastStream;
         private readonly SqliteParameter _setLastValue;
-        private readonly SqliteCommand _insertEvent;
-        private readonly SqliteParameter _insertEventStream;
-        private readonly SqliteParameter _insertEventId;
-        private readonly SqliteParameter _insertEventType;
-        private readonly SqliteParameter _insertEventData;
+        private readonly RawStatement _insertEvent;
         private readonly SqliteCommand _trim;
         private readonly SqliteParameter _trimStream;
         private readonly SqliteParameter _trimUpTo;
@@ -53,6 +48,8 @@ public sealed partial class SqliteEventLog
         private readonly SqliteParameter _sweepKeysNow;
 
         private long _nextSweepTicks;
+        private string? _lastType;
+        private byte[] _lastTypeUtf8 = [];
 
         public Writer(SqliteEventLog log, SqliteConnection connection)
         {
@@ -67,11 +64,9 @@ public sealed partial class SqliteEventLog
             _setLast = Command("UPDATE streams SET last = $last WHERE stream_id = $stream");
             _setLastStream = _setLast.Parameters.Add("$stream", SqliteType.Integer);
             _setLastValue = _setLast.Parameters.Add("$last", SqliteType.Integer);
-            _insertEvent = Command("INSERT INTO events(stream_id, id, type, data) VALUES ($stream, $id, $type, $data)");
-            _insertEventStream = _insertEvent.Parameters.Add("$stream", SqliteType.Integer);
-            _insertEventId = _insertEvent.Parameters.Add("$id", SqliteType.Integer);
-            _insertEventType = _insertEvent.Parameters.Add("$type", SqliteType.Text);
-            _insertEventData = _insertEvent.Parameters.Add("$data", SqliteType.Blob);
+
+            // The one statement run per event: native, bound by index (see RawStatement).
+            _insertEvent = new RawStatement(connection, "INSERT INTO events(stream_id, id, type, data) VALUES (?1, ?2, ?3, ?4)");
             _trim = Command("DELETE FROM events WHERE stream_id = $stream AND id <= $upTo");
             _trimStream = _trim.Parameters.Add("$stream", SqliteType.Integer);
             _trimUpTo = _trim.Parameters.Add("$upTo", SqliteType.Integer);
@@ -90,7 +85,7 @@ public sealed partial class SqliteEventLog
             _sweepKeys = Command("DELETE FROM idempotency WHERE expires <= $now");
             _sweepKeysNow = _sweepKeys.Parameters.Add("$now", SqliteType.Integer);
 
-            _commands = [_findStream, _createStream, _setLast, _insertEvent, _trim, _findKey, _saveKey, _sweepKeys];
+            _commands = [_findStream, _createStream, _setLast, _trim, _findKey, _saveKey, _sweepKeys];
             foreach (SqliteCommand command in _commands)
             {
                 command.Prepare();
@@ -129,6 +124,7 @@ public sealed partial class SqliteEventLog
 
         public void Dispose()
         {
+            _insertEvent.Dispose();
             foreach (SqliteCommand command in _commands)
             {
                 command.Dispose();
@@ -173,6 +169,7 @@ public sealed partial class SqliteEventLog
                 }
 
                 transaction.Commit();
+                Interlocked.Increment(ref _log._commits);
             }
             catch (Exception ex)
             {
@@ -233,15 +230,11 @@ public sealed partial class SqliteEventLog
 
             long first = stream.Last + 1;
             StoredEvent[]? stored = observed ? new StoredEvent[count] : null;
-            _insertEventStream.Value = stream.Id;
             for (int i = 0; i < count; i++)
             {
                 EventData e = events[i];
                 long id = first + i;
-                _insertEventId.Value = id;
-                _insertEventType.Value = (object?)e.EventType ?? DBNull.Value;
-                _insertEventData.Value = AsArray(e.Data);
-                _insertEvent.ExecuteNonQuery();
+                InsertEvent(stream.Id, id, e);
                 if (stored is not null)
                 {
                     stored[i] = new StoredEvent(id, e.EventType, e.Data);
@@ -357,16 +350,35 @@ public sealed partial class SqliteEventLog
             return stream;
         }
 
-        private static byte[] AsArray(ReadOnlyMemory<byte> data)
+        private void InsertEvent(long streamId, long id, EventData e)
         {
-            // The provider binds a whole byte[]; an exact-fit array (the common case) is bound without a copy.
-            if (MemoryMarshal.TryGetArray(data, out ArraySegment<byte> segment) && segment.Array is byte[] array
-                && segment.Offset == 0 && segment.Count == array.Length)
+            try
             {
-                return array;
-            }
+                _insertEvent.BindInt64(1, streamId);
+                _insertEvent.BindInt64(2, id);
+                if (e.EventType is null)
+                {
+                    _insertEvent.BindNull(3);
+                }
+                else
+                {
+                    // Events of a batch mostly share one type: encode it once, not once per event.
+                    if (!string.Equals(e.EventType, _lastType, StringComparison.Ordinal))
+                    {
+                        _lastTypeUtf8 = System.Text.Encoding.UTF8.GetBytes(e.EventType);
+                        _lastType = e.EventType;
+                    }
 
-            return data.ToArray();
+                    _insertEvent.BindText(3, _lastTypeUtf8);
+                }
+
+                _insertEvent.BindBlob(4, e.Data.Span);
+                _insertEvent.Step();
+            }
+            finally
+            {
+                _insertEvent.Reset();
+            }
         }
 
         private SqliteCommand Command(string sql)
