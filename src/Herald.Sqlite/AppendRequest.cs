@@ -1,0 +1,28 @@
+namespace Herald;
+
+/// <summary>One <see cref="IEventLog.AppendAsync"/> call waiting for the writer; it is its own completion source.</summary>
+internal sealed class AppendRequest : TaskCompletionSource<AppendResult>
+{
+    public AppendRequest(string stream, IReadOnlyList<EventData> events, string? idempotencyKey, CancellationToken cancellationToken)
+        : base(TaskCreationOptions.RunContinuationsAsynchronously) // callers never run on the writer's thread
+    {
+        Stream = stream;
+        Events = events;
+        IdempotencyKey = idempotencyKey;
+        CancellationToken = cancellationToken;
+    }
+
+    public string Stream { get; }
+
+    public IReadOnlyList<EventData> Events { get; }
+
+    public string? IdempotencyKey { get; }
+
+    public CancellationToken CancellationToken { get; }
+
+    /// <summary>Set by the writer inside the transaction; acted on only after the commit.</summary>
+    public AppendResult Result { get; set; }
+
+    /// <summary>The events with their IDs, for <see cref="IEventLog.Appended"/>; null for a replay or when nobody listens.</summary>
+    public StoredEvent[]? Stored { get; set; }
+}

@@ -1,0 +1,128 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.Data.Sqlite;
+
+namespace Herald;
+
+/// <summary>
+/// A read connection with its statements prepared once. Sessions are pooled by <see cref="SqliteEventLog"/>; one is
+/// used by one caller at a time.
+/// </summary>
+internal sealed class ReadSession : IDisposable
+{
+    private readonly SqliteConnection _connection;
+    private readonly RawStatement _read;
+    private readonly SqliteCommand _info;
+    private readonly SqliteParameter _infoStream;
+    private readonly SqliteCommand _ping;
+    private string? _lastType;
+    private byte[] _lastTypeUtf8 = [];
+
+    private ReadSession(SqliteConnection connection)
+    {
+        _connection = connection;
+
+        // One range scan of the primary key; the stream's row ID comes from the unique index in the same statement.
+        // Native, bound by index and read as spans: this is the replay loop (see RawStatement).
+        _read = new RawStatement(
+            connection,
+            "SELECT id, type, data FROM events WHERE stream_id = (SELECT stream_id FROM streams WHERE name = ?1) AND id > ?2 ORDER BY id LIMIT ?3");
+
+        // MIN(id) over the primary key is one seek, not a scan.
+        _info = Prepare("SELECT s.last, (SELECT MIN(e.id) FROM events e WHERE e.stream_id = s.stream_id) FROM streams s WHERE s.name = $stream");
+        _infoStream = _info.Parameters.Add("$stream", SqliteType.Text);
+        _info.Prepare();
+
+        _ping = Prepare("SELECT 1");
+        _ping.Prepare();
+    }
+
+    public static ReadSession Open(string connectionString, int busyTimeoutMilliseconds)
+    {
+        SqliteConnection connection = new(connectionString);
+        try
+        {
+            connection.Open();
+            using (SqliteCommand pragma = connection.CreateCommand())
+            {
+                // query_only: a read session can never write, whatever a future change sends through it.
+                pragma.CommandText = string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout={busyTimeoutMilliseconds}; PRAGMA query_only=1;");
+                pragma.ExecuteNonQuery();
+            }
+
+            return new ReadSession(connection);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    public List<StoredEvent> Read(string stream, long after, int max)
+    {
+        List<StoredEvent> events = new(Math.Min(max, 1024));
+        try
+        {
+            _read.BindText(1, stream);
+            _read.BindInt64(2, after);
+            _read.BindInt64(3, max);
+            while (_read.Step())
+            {
+                long id = _read.Int64(0);
+                string? type = _read.IsNull(1) ? null : TypeString(_read.Bytes(1));
+                byte[] data = _read.Bytes(2).ToArray();
+                events.Add(new StoredEvent(id, type, data));
+            }
+        }
+        finally
+        {
+            _read.Reset();
+        }
+
+        return events;
+    }
+
+    public StreamInfo GetInfo(string stream)
+    {
+        _infoStream.Value = stream;
+        using SqliteDataReader reader = _info.ExecuteReader();
+        if (!reader.Read())
+        {
+            return new StreamInfo(null, 0);
+        }
+
+        long last = reader.GetInt64(0);
+        long? first = reader.IsDBNull(1) ? null : reader.GetInt64(1);
+        return new StreamInfo(first, last);
+    }
+
+    // A stream's events mostly share a type or two: hand out the same string instead of decoding one per event.
+    private string TypeString(ReadOnlySpan<byte> utf8)
+    {
+        if (_lastType is null || !utf8.SequenceEqual(_lastTypeUtf8))
+        {
+            _lastType = Encoding.UTF8.GetString(utf8);
+            _lastTypeUtf8 = utf8.ToArray();
+        }
+
+        return _lastType;
+    }
+
+    public bool Ping() => Convert.ToInt64(_ping.ExecuteScalar(), CultureInfo.InvariantCulture) == 1;
+
+    public void Dispose()
+    {
+        _read.Dispose();
+        _info.Dispose();
+        _ping.Dispose();
+        _connection.Dispose();
+    }
+
+    private SqliteCommand Prepare(string sql)
+    {
+        SqliteCommand command = _connection.CreateCommand();
+        command.CommandText = sql;
+        return command;
+    }
+}
