@@ -1,0 +1,48 @@
+using Microsoft.AspNetCore.Builder;
+
+namespace Herald.Server;
+
+/// <summary>Builds the standalone host from its settings with the same calls an application embedding Herald makes.</summary>
+internal static class HeraldServer
+{
+    public static WebApplication Build(ServerSettings settings, Action<WebApplicationBuilder>? configure = null)
+    {
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = [],
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.WebHost.UseUrls(settings.Urls);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.ShutdownTimeout);
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            o.UseUtcTimestamp = true;
+        });
+
+        HeraldBuilder herald = builder.Services.AddHerald(o =>
+        {
+            o.Retention = settings.Retention;
+            o.Heartbeat = settings.Heartbeat;
+            foreach (string key in settings.PublisherKeys)
+            {
+                o.PublisherKeys.Add(key);
+            }
+        });
+        if (settings.Store.Kind == StoreKind.Sqlite)
+        {
+            herald.UseSqlite(settings.Store.Path!, settings.SqliteSynchronousFull);
+        }
+        else
+        {
+            herald.UseInMemory();
+        }
+
+        configure?.Invoke(builder);
+        WebApplication app = builder.Build();
+        app.MapHerald("/streams");
+        app.MapHeraldOperations();
+        return app;
+    }
+}

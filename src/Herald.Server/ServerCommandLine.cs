@@ -1,0 +1,109 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
+
+namespace Herald.Server;
+
+/// <summary>
+/// API.md "Command line": parses the options into <see cref="ServerSettings"/>. Bad options get a one-line error on
+/// stderr and exit code 2, never a stack trace.
+/// </summary>
+internal static class ServerCommandLine
+{
+    public const int BadUsage = 2;
+
+    /// <summary>The settings to run with, or the exit code to leave with (help printed: 0; bad options: 2).</summary>
+    public static (ServerSettings? Settings, int ExitCode) Parse(string[] args, TextWriter output, TextWriter error)
+    {
+        Option<string> urls = new("--urls") { Description = "Address to listen on. Binds to loopback unless told otherwise.", DefaultValueFactory = _ => ServerSettings.DefaultUrls, HelpName = "url" };
+        Option<string> store = new("--store")
+        {
+            Description = "Where events live: sqlite:<path> (durable, the default) or memory: (lost on restart: IDs start again at 1 and resuming clients get a reset frame).",
+            DefaultValueFactory = _ => ServerSettings.DefaultStore,
+            HelpName = "uri",
+        };
+        Option<long> retention = new("--retention") { Description = "Events kept per stream; at least the last N stay readable.", DefaultValueFactory = _ => 100_000, HelpName = "events" };
+        Option<string[]> publisherKeys = new("--publisher-key") { Description = "Bearer key that may publish (repeatable). Without any, only loopback clients may publish.", HelpName = "key", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
+        Option<string> subscriberKey = new("--subscriber-key") { Description = "Secret for subscriber JWTs (HS256). Not available in this version: the server refuses to start rather than run unprotected.", HelpName = "secret" };
+        Option<double> heartbeat = new("--heartbeat") { Description = "Seconds between heartbeat comments on idle streams.", DefaultValueFactory = _ => 15, HelpName = "seconds" };
+        Option<double> shutdownTimeout = new("--shutdown-timeout") { Description = "Seconds a graceful stop (SIGTERM) may take before requests are cut off.", DefaultValueFactory = _ => 10, HelpName = "seconds" };
+        Option<string> synchronous = new("--sqlite-synchronous") { Description = "full (an acknowledged event survives power loss) or normal (survives a process crash, faster).", DefaultValueFactory = _ => "full", HelpName = "mode" };
+        synchronous.AcceptOnlyFromAmong("full", "normal");
+
+        RootCommand root = new("Herald: a Server-Sent Events hub whose event IDs are 1, 2, 3, … per stream, never reused or reset.")
+        {
+            urls, store, retention, publisherKeys, subscriberKey, heartbeat, shutdownTimeout, synchronous,
+        };
+
+        ParseResult result = root.Parse(args);
+        if (result.Errors.Count > 0)
+        {
+            return Fail(error, result.Errors[0].Message);
+        }
+
+        if (result.Action is not null && result.Action is not ParseErrorAction)
+        {
+            // --help (or --version): let the library print it.
+            result.Invoke(new InvocationConfiguration { Output = output, Error = error });
+            return (null, 0);
+        }
+
+        if (!StoreLocation.TryParse(result.GetValue(store)!, out StoreLocation? location, out string? storeError))
+        {
+            return Fail(error, storeError!);
+        }
+
+        string urlValue = result.GetValue(urls)!;
+        if (!Uri.TryCreate(urlValue, UriKind.Absolute, out Uri? uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        {
+            return Fail(error, $"--urls must be an http:// or https:// address, not '{urlValue}'");
+        }
+
+        if (result.GetResult(subscriberKey) is not null)
+        {
+            return Fail(error, "--subscriber-key is not available in this version yet; put an authenticating proxy in front of subscribers");
+        }
+
+        long retentionValue = result.GetValue(retention);
+        double heartbeatValue = result.GetValue(heartbeat);
+        double shutdownValue = result.GetValue(shutdownTimeout);
+        string[] keys = result.GetValue(publisherKeys) ?? [];
+        if (retentionValue < 1)
+        {
+            return Fail(error, "--retention must be at least 1");
+        }
+
+        if (heartbeatValue is < 0.1 or > 3600)
+        {
+            return Fail(error, "--heartbeat must be between 0.1 and 3600 seconds");
+        }
+
+        if (shutdownValue is < 0 or > 3600)
+        {
+            return Fail(error, "--shutdown-timeout must be between 0 and 3600 seconds");
+        }
+
+        if (keys.Any(k => k.Length < 16 || k.Any(char.IsWhiteSpace)))
+        {
+            return Fail(error, "--publisher-key must be at least 16 characters with no whitespace");
+        }
+
+        return (new ServerSettings
+        {
+            Urls = urlValue,
+            Store = location,
+            Retention = retentionValue,
+            PublisherKeys = keys,
+            Heartbeat = TimeSpan.FromSeconds(heartbeatValue),
+            ShutdownTimeout = TimeSpan.FromSeconds(shutdownValue),
+            SqliteSynchronousFull = result.GetValue(synchronous) == "full",
+        }, 0);
+    }
+
+    private static (ServerSettings?, int) Fail(TextWriter error, string message)
+    {
+        // One line, whatever the parser's message looks like: scripts and log collectors read errors line by line.
+        string oneLine = string.Join(' ', message.Split((char[])['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        error.WriteLine($"herald-server: {oneLine} (see --help)");
+        return (null, BadUsage);
+    }
+}
