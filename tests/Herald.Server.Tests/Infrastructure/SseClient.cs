@@ -32,7 +32,7 @@ internal sealed class SseClient : IAsyncDisposable
     {
         Response = response;
         Description = description;
-        _body = new GatedRecordingStream(body);
+        _body = new GatedRecordingStream(body, OnBytes);
     }
 
     public HttpResponseMessage Response { get; }
@@ -156,6 +156,38 @@ internal sealed class SseClient : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits until the raw bytes received so far satisfy <paramref name="match"/> (e.g. a heartbeat comment, which is no item).</summary>
+    public async Task WaitForRawAsync(Func<string, bool> match, TimeSpan? timeout, string what)
+    {
+        DateTime deadline = DateTime.UtcNow + (timeout ?? TestTimeouts.Frame);
+        while (true)
+        {
+            Task changed;
+            bool ended;
+            lock (_lock)
+            {
+                changed = _changed.Task;
+                ended = _ended;
+            }
+
+            if (match(RawText))
+            {
+                return;
+            }
+
+            Assert.False(ended, $"{Description}: the stream ended before {what}. {SummaryLocked()}");
+            TimeSpan remaining = deadline - DateTime.UtcNow;
+            try
+            {
+                await changed.WaitAsync(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
+            }
+            catch (TimeoutException)
+            {
+                Assert.Fail($"{Description}: no {what} within {timeout ?? TestTimeouts.Frame}. {SummaryLocked()}");
+            }
+        }
+    }
+
     /// <summary>Waits for the server to end the response; returns whether it ended cleanly.</summary>
     public async Task<bool> WaitForEndAsync(TimeSpan? timeout = null)
     {
@@ -216,6 +248,14 @@ internal sealed class SseClient : IAsyncDisposable
         }
     }
 
+    private void OnBytes()
+    {
+        lock (_lock)
+        {
+            SignalLocked();
+        }
+    }
+
     private void SignalLocked()
     {
         TaskCompletionSource changed = _changed;
@@ -241,11 +281,16 @@ internal sealed class SseClient : IAsyncDisposable
     private sealed class GatedRecordingStream : Stream
     {
         private readonly Stream _inner;
+        private readonly Action _onBytes;
         private readonly MemoryStream _recorded = new();
         private readonly Lock _lock = new();
         private TaskCompletionSource _open = Opened();
 
-        public GatedRecordingStream(Stream inner) => _inner = inner;
+        public GatedRecordingStream(Stream inner, Action onBytes)
+        {
+            _inner = inner;
+            _onBytes = onBytes;
+        }
 
         public byte[] Recorded
         {
@@ -302,6 +347,7 @@ internal sealed class SseClient : IAsyncDisposable
                 _recorded.Write(buffer.Span[..read]);
             }
 
+            _onBytes();
             return read;
         }
 
