@@ -31,7 +31,7 @@ internal sealed class HeraldMetrics
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.0001, 2, 16) });
         RejectedRequests = factory.CreateCounter(
             "herald_rejected_requests_total",
-            "Requests answered with a 4xx problem, by status.",
+            "Requests answered with a problem+json error (4xx or 5xx), by status.",
             new CounterConfiguration { LabelNames = ["status"] });
     }
 

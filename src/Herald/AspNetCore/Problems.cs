@@ -10,8 +10,6 @@ internal static class Problems
     public static Task WriteAsync(HttpContext context, Problem problem)
     {
         HttpResponse response = context.Response;
-        response.StatusCode = problem.Status;
-        response.ContentType = "application/problem+json";
         if (problem.RetryAfterSeconds is int retryAfter)
         {
             response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -20,22 +18,17 @@ internal static class Problems
         context.RequestServices.GetService<HeraldMetrics>()?.RejectedRequests
             .WithLabels(problem.Status.ToString(System.Globalization.CultureInfo.InvariantCulture)).Inc();
 
-        using (Utf8JsonWriter json = new(response.BodyWriter))
+        return JsonResponses.WriteAsync(context, problem.Status, "application/problem+json", problem, static (json, p) =>
         {
-            json.WriteStartObject();
-            json.WriteString("type", "urn:herald:problem:" + problem.Slug);
-            json.WriteString("title", problem.Title);
-            json.WriteNumber("status", problem.Status);
-            json.WriteString("detail", problem.Detail);
-            if (problem.Line is int line)
+            json.WriteString("type", "urn:herald:problem:" + p.Slug);
+            json.WriteString("title", p.Title);
+            json.WriteNumber("status", p.Status);
+            json.WriteString("detail", p.Detail);
+            if (p.Line is int line)
             {
                 json.WriteNumber("line", line);
             }
-
-            json.WriteEndObject();
-        }
-
-        return response.BodyWriter.FlushAsync(context.RequestAborted).AsTask();
+        });
     }
 }
 

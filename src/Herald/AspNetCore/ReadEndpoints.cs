@@ -77,7 +77,7 @@ internal sealed class ReadEndpoints
 
         IReadOnlyList<StoredEvent> events = await _log.ReadAsync(name, after, limit, context.RequestAborted);
         StreamInfo info = await _log.GetInfoAsync(name, context.RequestAborted);
-        await JsonResponses.WriteAsync(context, StatusCodes.Status200OK, (name, events, info.Last), static (json, s) =>
+        await JsonResponses.StreamAsync(context, StatusCodes.Status200OK, (name, events, info.Last), static (json, s) =>
         {
             json.WriteString("stream", s.name);
             json.WriteStartArray("events");
