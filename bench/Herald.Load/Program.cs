@@ -36,9 +36,9 @@ string payload = Payload.Json(options.Size);
 switch (args[0])
 {
     case "publish":
-        return Report.Print(await PublishRuns.SingleAsync(http, stream, payload, options));
+        return Report.Print(await PublishRuns.SingleAsync(stream, payload, options));
     case "batch":
-        return Report.Print(await PublishRuns.BatchAsync(http, stream, payload, options));
+        return Report.Print(await PublishRuns.BatchAsync(stream, payload, options));
     case "replay":
         return Report.Print(await ReplayRun.RunAsync(http, stream, payload, options));
     default:
