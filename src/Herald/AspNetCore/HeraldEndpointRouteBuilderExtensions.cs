@@ -23,11 +23,11 @@ public static class HeraldEndpointRouteBuilderExtensions
         PublishEndpoints publish = services.GetRequiredService<PublishEndpoints>();
         ReadEndpoints read = services.GetRequiredService<ReadEndpoints>();
 
-        group.MapGet("/{name}", (HttpContext context, string name) => subscribe.SubscribeAsync(context, name));
-        group.MapPost("/{name}", (HttpContext context, string name) => publish.PublishAsync(context, name));
-        group.MapPost("/{name}/batch", (HttpContext context, string name) => publish.PublishBatchAsync(context, name));
-        group.MapGet("/{name}/info", (HttpContext context, string name) => read.InfoAsync(context, name));
-        group.MapGet("/{name}/events", (HttpContext context, string name) => read.EventsAsync(context, name));
+        group.MapGet("/{name}", (HttpContext context, string name) => StoreFailureGuard.RunAsync(context, subscribe.SubscribeAsync(context, name)));
+        group.MapPost("/{name}", (HttpContext context, string name) => StoreFailureGuard.RunAsync(context, publish.PublishAsync(context, name)));
+        group.MapPost("/{name}/batch", (HttpContext context, string name) => StoreFailureGuard.RunAsync(context, publish.PublishBatchAsync(context, name)));
+        group.MapGet("/{name}/info", (HttpContext context, string name) => StoreFailureGuard.RunAsync(context, read.InfoAsync(context, name)));
+        group.MapGet("/{name}/events", (HttpContext context, string name) => StoreFailureGuard.RunAsync(context, read.EventsAsync(context, name)));
         return group;
     }
 
