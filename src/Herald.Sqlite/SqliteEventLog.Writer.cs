@@ -92,12 +92,12 @@ public sealed partial class SqliteEventLog
             }
         }
 
-        public async Task RunAsync()
+        public void Run()
         {
             ChannelReader<AppendRequest> requests = _log._requests.Reader;
 
             // Ends once DisposeAsync completed the channel and everything queued before that is committed.
-            while (await requests.WaitToReadAsync().ConfigureAwait(false))
+            while (WaitToRead(requests))
             {
                 int events = 0;
                 while (events < MaxEventsPerTransaction && requests.TryRead(out AppendRequest? request))
@@ -120,6 +120,13 @@ public sealed partial class SqliteEventLog
                     _batch.Clear();
                 }
             }
+        }
+
+        // The writer owns its thread, so blocking here costs nothing; the common case (requests waiting) does not block.
+        private static bool WaitToRead(ChannelReader<AppendRequest> requests)
+        {
+            ValueTask<bool> wait = requests.WaitToReadAsync();
+            return wait.IsCompletedSuccessfully ? wait.Result : wait.AsTask().GetAwaiter().GetResult();
         }
 
         public void Dispose()
