@@ -180,23 +180,7 @@ public sealed partial class SqliteEventLog : IEventLog
             return Task.FromCanceled<IReadOnlyList<StoredEvent>>(cancellationToken);
         }
 
-        // SQLite reads are synchronous and short (one indexed range scan); an async hop would cost more than it saves.
-        ReadSession session = RentReadSession();
-        bool healthy = false;
-        try
-        {
-            IReadOnlyList<StoredEvent> events = session.Read(stream, after, max);
-            healthy = true;
-            return Task.FromResult(events);
-        }
-        catch (SqliteException ex)
-        {
-            throw new EventLogUnavailableException($"Reading stream '{stream}' from the SQLite store failed: {ex.Message}", ex);
-        }
-        finally
-        {
-            ReturnReadSession(session, healthy);
-        }
+        return Task.FromResult<IReadOnlyList<StoredEvent>>(Read(stream, (after, max), static (session, stream, range) => session.Read(stream, range.after, range.max)));
     }
 
     /// <inheritdoc />
@@ -208,22 +192,7 @@ public sealed partial class SqliteEventLog : IEventLog
             return Task.FromCanceled<StreamInfo>(cancellationToken);
         }
 
-        ReadSession session = RentReadSession();
-        bool healthy = false;
-        try
-        {
-            StreamInfo info = session.GetInfo(stream);
-            healthy = true;
-            return Task.FromResult(info);
-        }
-        catch (SqliteException ex)
-        {
-            throw new EventLogUnavailableException($"Reading stream '{stream}' from the SQLite store failed: {ex.Message}", ex);
-        }
-        finally
-        {
-            ReturnReadSession(session, healthy);
-        }
+        return Task.FromResult(Read(stream, 0, static (session, stream, _) => session.GetInfo(stream)));
     }
 
     /// <inheritdoc />
@@ -284,6 +253,28 @@ public sealed partial class SqliteEventLog : IEventLog
         }
 
         Log.Closed(_logger, _options.Path);
+    }
+
+    // SQLite reads are synchronous and short (one indexed range scan); an async hop would cost more than it saves.
+    // A session that failed is closed rather than pooled again.
+    private TResult Read<TState, TResult>(string stream, TState state, Func<ReadSession, string, TState, TResult> read)
+    {
+        ReadSession session = RentReadSession();
+        bool healthy = false;
+        try
+        {
+            TResult result = read(session, stream, state);
+            healthy = true;
+            return result;
+        }
+        catch (SqliteException ex)
+        {
+            throw new EventLogUnavailableException($"Reading stream '{stream}' from the SQLite store failed: {ex.Message}", ex);
+        }
+        finally
+        {
+            ReturnReadSession(session, healthy);
+        }
     }
 
     private ReadSession RentReadSession()
