@@ -19,6 +19,8 @@ public interface IEventLog : IAsyncDisposable
     /// Allocates the next IDs for <paramref name="events"/> and makes them durable in one atomic step: when the task
     /// completes, all of them are stored, or none is. With an <paramref name="idempotencyKey"/> already accepted on this
     /// stream within the dedupe window, nothing is appended and the original IDs come back with <see cref="AppendResult.Replayed"/> set.
+    /// A store may read <paramref name="events"/> after this method returns (a queued group commit does): the caller must
+    /// not change the list or the payloads until the task completes.
     /// </summary>
     /// <exception cref="EventLogUnavailableException">The store cannot take the append now; nothing was appended.</exception>
     Task<AppendResult> AppendAsync(string stream, IReadOnlyList<EventData> events, string? idempotencyKey, CancellationToken cancellationToken);
