@@ -13,6 +13,9 @@ internal static class HeraldServer
             ContentRootPath = AppContext.BaseDirectory,
         });
         builder.WebHost.UseUrls(settings.Urls);
+
+        // Say nothing about the stack to whoever connects.
+        builder.WebHost.ConfigureKestrel(o => o.AddServerHeader = false);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.ShutdownTimeout);
         builder.Logging.AddSimpleConsole(o =>
         {
