@@ -187,7 +187,7 @@ public sealed partial class HeraldClient
             return frame.EventType switch
             {
                 "hello" => Hello(frame.Data, state),
-                "gap" => Gap(frame.Data),
+                "gap" => Gap(frame.Data, state),
                 "reset" => Reset(frame.Data, state),
                 _ => null, // API.md defines no other frame without an ID
             };
@@ -220,10 +220,19 @@ public sealed partial class HeraldClient
         return null;
     }
 
-    private static HeraldGap Gap(string data)
+    private static HeraldGap Gap(string data, Subscription state)
     {
         using JsonDocument json = JsonDocument.Parse(data);
-        return new HeraldGap(json.RootElement.GetProperty("lastEventId").GetInt64(), json.RootElement.GetProperty("first").GetInt64());
+        HeraldGap gap = new(json.RootElement.GetProperty("lastEventId").GetInt64(), json.RootElement.GetProperty("first").GetInt64());
+
+        // The caller has been told about the gap: a reconnect before the first replayed event resumes after it rather
+        // than reporting the same gap again.
+        if (state.Cursor is not long cursor || gap.First - 1 > cursor)
+        {
+            state.Cursor = gap.First - 1;
+        }
+
+        return gap;
     }
 
     private static HeraldReset Reset(string data, Subscription state)
