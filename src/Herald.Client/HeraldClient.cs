@@ -94,7 +94,7 @@ public sealed partial class HeraldClient : IAsyncDisposable
 
     /// <summary>
     /// The wait before attempt <paramref name="attempt"/> (1 = first retry): full jitter, a uniform random delay up to
-    /// min(max, min × 2^(attempt−1)), so that many clients cut off together come back spread out.
+    /// [1 ms, min(max, min × 2^(attempt−1))], so that many clients cut off together come back spread out.
     /// </summary>
     private TimeSpan Backoff(int attempt)
     {
@@ -105,7 +105,8 @@ public sealed partial class HeraldClient : IAsyncDisposable
             return TimeSpan.Zero;
         }
 
-        return TimeSpan.FromMilliseconds(RandomNumberGenerator.GetInt32((int)Math.Min(ceiling, int.MaxValue) + 1));
+        // At least 1 ms, so that even the luckiest draw yields the thread rather than spinning on a dead address.
+        return TimeSpan.FromMilliseconds(RandomNumberGenerator.GetInt32(1, (int)Math.Min(ceiling, int.MaxValue - 1) + 1));
     }
 
     private Task DelayAsync(TimeSpan delay, CancellationToken cancellationToken) =>
