@@ -78,7 +78,7 @@ public sealed class SubscribeTests(MemoryHostFixture fixture) : IClassFixture<Me
     }
 
     [Fact]
-    public async Task Subscribe_StoreReplacedWhileConnected_YieldsResetThenEveryEventOfTheNewStore()
+    public async Task Subscribe_StoreReplacedWhileConnected_SendsItsEpochAndYieldsResetThenEveryEventOfTheNewStore()
     {
         // Arrange: a memory store behind a proxy, so the replacement answers at the same address.
         HeraldHost old = await HeraldHost.StartAsync();
@@ -92,22 +92,26 @@ public sealed class SubscribeTests(MemoryHostFixture fixture) : IClassFixture<Me
 
         await recorder.WaitForEventAsync(5);
 
-        // Act: the store is replaced (a memory store restarts empty, with a new epoch) and gets two events.
+        // Act: the store is replaced (a memory store restarts empty, with a new epoch) and gets more events than the
+        // client had seen, so only the epoch learned from hello can tell the server that position 5 means nothing here.
         await old.DisposeAsync();
         await using HeraldHost replacement = await HeraldHost.StartAsync();
-        await replacement.Client.PublishAsync("c-reset", "new1");
-        await replacement.Client.PublishAsync("c-reset", "new2");
-        proxy.Target = replacement.BaseAddress;
-        await recorder.WaitForAsync(items => items.OfType<HeraldEvent>().Any(e => e.Data == "new2"), "new2 after the reset");
+        for (int i = 1; i <= 7; i++)
+        {
+            await replacement.Client.PublishAsync("c-reset", $"new{i}");
+        }
 
-        // Assert: old 1..5, then reset with the new epoch, then the new store's 1 and 2 even though they are below 5.
+        proxy.Target = replacement.BaseAddress;
+        await recorder.WaitForAsync(items => items.OfType<HeraldEvent>().Any(e => e.Data == "new7"), "new7 after the reset");
+
+        // Assert: old 1..5, then reset with the new epoch, then the new store's 1..7 even though 1..5 are not above 5.
         IReadOnlyList<HeraldItem> items = recorder.Items;
         Assert.Equal(["old1", "old2", "old3", "old4", "old5"], items.Take(5).Cast<HeraldEvent>().Select(e => e.Data));
         HeraldReset reset = Assert.IsType<HeraldReset>(items[5]);
         Assert.Equal(5, reset.LastEventId);
-        Assert.Equal(2, reset.Last);
+        Assert.Equal(7, reset.Last);
         Assert.Equal(replacement.Epoch, reset.Epoch);
-        Assert.Equal([(1L, "new1"), (2L, "new2")], items.Skip(6).Cast<HeraldEvent>().Select(e => (e.Id, e.Data)));
+        Assert.Equal(Enumerable.Range(1, 7).Select(i => ((long)i, $"new{i}")), items.Skip(6).Cast<HeraldEvent>().Select(e => (e.Id, e.Data)));
     }
 
     [Fact]
