@@ -140,6 +140,25 @@ public sealed class SubscribeTests(MemoryHostFixture fixture) : IClassFixture<Me
     }
 
     [Fact]
+    public async Task Subscribe_CutAfterAnIdLineMidFrame_ResumesFromTheLastEventYieldedAndSkipsNothing()
+    {
+        // SseParser.LastEventId moves to 3 as soon as "id: 3" is parsed; the frame never completes, so 3 was not yielded.
+        for (int i = 1; i <= 5; i++)
+        {
+            await Host.Client.PublishAsync("c-midframe", $"e{i}");
+        }
+
+        await using LoopbackProxy proxy = new(Host.BaseAddress);
+        proxy.CutAfter("id: 3\n");
+        await using HeraldClient client = Clients.Create(proxy.BaseAddress);
+        await using SubscriptionRecorder recorder = SubscriptionRecorder.Start(client, "c-midframe", lastEventId: 0);
+        await recorder.WaitForEventAsync(5);
+
+        Assert.True(proxy.Connections >= 2, $"the first connection was cut mid-frame, so the client must have reconnected; {proxy.Connections} connections");
+        SequenceAssert.Contiguous(recorder.EventIds, 1, 5, "events across a cut between id: 3 and its data");
+    }
+
+    [Fact]
     public async Task Subscribe_FirstBaseUrlDead_FailsOverToTheSecond()
     {
         await Host.Client.PublishAsync("c-failover", "one");

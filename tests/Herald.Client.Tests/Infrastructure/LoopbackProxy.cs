@@ -18,6 +18,7 @@ internal sealed class LoopbackProxy : IAsyncDisposable
     private Uri? _target;
     private int _dropResponses;
     private int _connections;
+    private byte[]? _cutMarker;
 
     public LoopbackProxy(Uri? target = null)
     {
@@ -41,6 +42,12 @@ internal sealed class LoopbackProxy : IAsyncDisposable
 
     /// <summary>The next <paramref name="count"/> connections forward their requests but close as soon as the server answers.</summary>
     public void DropNextResponses(int count) => Interlocked.Exchange(ref _dropResponses, count);
+
+    /// <summary>
+    /// Ends the next connection whose answer contains <paramref name="marker"/> right after it: the bytes up to the end of
+    /// the marker arrive, then the connection closes (e.g. after <c>id: 3\n</c>, in the middle of that event's frame).
+    /// </summary>
+    public void CutAfter(string marker) => Volatile.Write(ref _cutMarker, System.Text.Encoding.UTF8.GetBytes(marker));
 
     /// <summary>Resets every open connection, as a network failure would.</summary>
     public void CutAll()
@@ -101,7 +108,7 @@ internal sealed class LoopbackProxy : IAsyncDisposable
             NetworkStream down = client.GetStream();
             NetworkStream up = upstream.GetStream();
             Task toServer = down.CopyToAsync(up, _stop.Token);
-            Task toClient = drop ? SwallowFirstAnswerAsync(up) : up.CopyToAsync(down, _stop.Token);
+            Task toClient = drop ? SwallowFirstAnswerAsync(up) : RelayToClientAsync(up, down, client);
             await Task.WhenAny(toServer, toClient);
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException or InvalidOperationException)
@@ -112,6 +119,39 @@ internal sealed class LoopbackProxy : IAsyncDisposable
         {
             Untrack(client);
             Untrack(upstream);
+        }
+    }
+
+    private async Task RelayToClientAsync(NetworkStream up, NetworkStream down, TcpClient client)
+    {
+        byte[] buffer = new byte[16 * 1024];
+        byte[] tail = [];
+        while (true)
+        {
+            int read = await up.ReadAsync(buffer, _stop.Token);
+            if (read == 0)
+            {
+                return;
+            }
+
+            byte[]? marker = Volatile.Read(ref _cutMarker);
+            if (marker is not null)
+            {
+                // The marker may straddle two reads: search the end of the previous read too.
+                byte[] window = [.. tail, .. buffer.AsSpan(0, read)];
+                int at = window.AsSpan().IndexOf(marker);
+                if (at >= 0 && Interlocked.CompareExchange(ref _cutMarker, null, marker) == marker)
+                {
+                    int end = at + marker.Length - tail.Length;
+                    await down.WriteAsync(buffer.AsMemory(0, end), _stop.Token);
+                    client.Client.Shutdown(System.Net.Sockets.SocketShutdown.Send); // FIN after what was written: those bytes do arrive
+                    return;
+                }
+
+                tail = window[Math.Max(0, window.Length - (marker.Length - 1))..];
+            }
+
+            await down.WriteAsync(buffer.AsMemory(0, read), _stop.Token);
         }
     }
 
