@@ -298,7 +298,7 @@ public sealed partial class RedisEventLog : IEventLog, IWatchableEventLog
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
             Log.AppendFailed(_logger, ex, stream, events.Count);
-            throw Unavailable($"Appending to stream '{stream}' in Redis failed; nothing may have been appended", ex);
+            throw Unavailable($"Appending to stream '{stream}' in Redis failed", ex);
         }
 
         RedisResult[] parts = (RedisResult[])result!;
