@@ -43,6 +43,9 @@ public sealed partial class RedisEventLog
         [LoggerMessage(EventId = 411, Level = LogLevel.Information, Message = "Reader for stream {Stream} reads Redis again, after {Position}")]
         public static partial void ReaderRecovered(ILogger logger, string stream, long position);
 
+        [LoggerMessage(EventId = 413, Level = LogLevel.Warning, Message = "Redis lost the store's epoch {Previous} (flushed or restarted without persistence); the store's epoch is now {Current}, and clients holding the old one get reset")]
+        public static partial void EpochChanged(ILogger logger, string previous, string current);
+
         [LoggerMessage(EventId = 412, Level = LogLevel.Error, Message = "An Appended handler threw for stream {Stream}; handlers must not throw")]
         public static partial void AppendedHandlerFailed(ILogger logger, Exception exception, string stream);
     }

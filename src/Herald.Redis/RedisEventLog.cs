@@ -26,6 +26,7 @@ public sealed partial class RedisEventLog : IEventLog, IWatchableEventLog
     private readonly CancellationTokenSource _stopping = new();
     private readonly RedisKey _epochKey;
     private byte[] _scriptSha;
+    private volatile string _epoch;
     private Task? _disposeTask;
     private volatile bool _disposed;
     private long _regressions;
@@ -37,12 +38,16 @@ public sealed partial class RedisEventLog : IEventLog, IWatchableEventLog
         _redis = redis;
         _db = redis.GetDatabase();
         _epochKey = options.KeyPrefix + ":epoch";
-        Epoch = epoch;
+        _epoch = epoch;
         _scriptSha = scriptSha;
     }
 
     /// <inheritdoc />
-    public string Epoch { get; }
+    /// <remarks>
+    /// Kept in Redis (<c>&lt;prefix&gt;:epoch</c>). When Redis loses it (a flush, a restart without persistence), the next
+    /// node to notice creates a new one: on a sequence regression and on every readiness check (<c>/readyz</c>).
+    /// </remarks>
+    public string Epoch => _epoch;
 
     /// <inheritdoc />
     public event EventHandler<EventsAppendedEventArgs>? Appended;
@@ -227,6 +232,7 @@ public sealed partial class RedisEventLog : IEventLog, IWatchableEventLog
         try
         {
             await _db.PingAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+            await RefreshEpochAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
@@ -309,6 +315,15 @@ public sealed partial class RedisEventLog : IEventLog, IWatchableEventLog
         {
             Interlocked.Increment(ref _regressions);
             Log.SequenceRegressed(_logger, stream, floor, first);
+            try
+            {
+                // Lost writes may have taken the epoch with them: a wiped store gets a new one (API.md "Streams").
+                await RefreshEpochAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                // The append itself succeeded; the next readiness check tries again.
+            }
         }
 
         See(stream, last);
@@ -350,6 +365,18 @@ public sealed partial class RedisEventLog : IEventLog, IWatchableEventLog
             // A restarted Redis has an empty script cache: load again and retry once. NOSCRIPT means nothing ran.
             _scriptSha = await LoadScriptAsync(_redis).ConfigureAwait(false);
             return await _db.ScriptEvaluateAsync(_scriptSha, keys, args).ConfigureAwait(false);
+        }
+    }
+
+    private async Task RefreshEpochAsync()
+    {
+        await _db.StringSetAsync(_epochKey, Guid.NewGuid().ToString("D"), when: When.NotExists).ConfigureAwait(false);
+        string? current = await _db.StringGetAsync(_epochKey).ConfigureAwait(false);
+        string previous = _epoch;
+        if (current is not null && !string.Equals(current, previous, StringComparison.Ordinal))
+        {
+            _epoch = current;
+            Log.EpochChanged(_logger, previous, current);
         }
     }
 
