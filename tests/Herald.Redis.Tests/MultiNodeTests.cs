@@ -127,6 +127,9 @@ public sealed class MultiNodeTests
         Volatile.Write(ref restarted, true);
         await Task.WhenAll(publishers).WaitAsync(TestTimeouts.Bulk);
 
+        // Every post-restart publish may have gone through node B while node A was still reconnecting: wait until A is
+        // ready again (it reconnects by itself) before reading the log through it.
+        await WaitUntilAsync(async () => (await a.Client.GetAsync("/readyz")).StatusCode == HttpStatusCode.OK, "node A to be ready again");
         List<ReadEvent> stored = await a.Client.ReadAllAsync("restart");
         long max = acknowledged.Keys.Max();
 
