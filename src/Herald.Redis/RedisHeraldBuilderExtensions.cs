@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Prometheus;
 
 namespace Herald;
 
@@ -30,7 +31,19 @@ public static class RedisHeraldBuilderExtensions
             }
 
             // Opened once, at host start (HeraldLifetime resolves it); nothing is awaited on a request path here.
-            return RedisEventLog.OpenAsync(redis, sp.GetService<ILogger<RedisEventLog>>()).GetAwaiter().GetResult();
+            RedisEventLog store = RedisEventLog.OpenAsync(redis, sp.GetService<ILogger<RedisEventLog>>()).GetAwaiter().GetResult();
+
+            // The store counts regressions itself (it has no metrics dependency); the host's registry reads the count at each scrape.
+            HeraldMetrics? metrics = sp.GetService<HeraldMetrics>();
+            if (metrics is not null)
+            {
+                Counter regressions = Metrics.WithCustomRegistry(metrics.Registry).CreateCounter(
+                    "herald_sequence_regressions_total",
+                    "Appends that found Redis's counter for a stream below an ID this node had seen (lost writes) and continued above it: IDs skipped, never repeated.");
+                metrics.Registry.AddBeforeCollectCallback(() => regressions.IncTo(store.SequenceRegressions));
+            }
+
+            return store;
         });
     }
 }

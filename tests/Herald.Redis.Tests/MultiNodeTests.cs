@@ -161,6 +161,8 @@ public sealed class MultiNodeTests
         Assert.Contains("\"lastEventId\":5", reset.Data, StringComparison.Ordinal);
         Assert.True(next > 5, $"after FLUSHALL the next id must stay above 5, the highest any node saw; got {next}");
         Assert.NotEqual(epoch, (await b.Client.GetInfoAsync("wiped")).Epoch);
+        string metrics = await b.Client.GetStringAsync("/metrics");
+        Assert.Contains("herald_sequence_regressions_total 1", metrics, StringComparison.Ordinal);
         SseEvent live = await onB.WaitForIdAsync(next);
         Assert.Equal("after-flush", live.Data);
     }
