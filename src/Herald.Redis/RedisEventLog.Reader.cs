@@ -321,6 +321,9 @@ public sealed partial class RedisEventLog
             ConfigurationOptions config = Configure(options, options.ReaderBlock + options.OperationTimeout, failFast: true);
             config.Protocol = RedisProtocol.Resp2;
             config.ClientName = "herald-reader";
+
+            // Without SUBSCRIBE the client opens no second (pub/sub) connection: one Redis client per reader, not two.
+            config.CommandMap = CommandMap.Create(new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "SUBSCRIBE" }, available: false);
             return config;
         }
     }
