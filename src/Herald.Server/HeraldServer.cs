@@ -37,6 +37,10 @@ internal static class HeraldServer
         {
             herald.UseSqlite(settings.Store.Path!, settings.SqliteSynchronousFull);
         }
+        else if (settings.Store.Kind == StoreKind.Redis)
+        {
+            herald.UseRedis(settings.Store.Path!, o => o with { WaitReplicas = settings.RedisWaitReplicas });
+        }
         else
         {
             herald.UseInMemory();

@@ -17,7 +17,7 @@ internal static class ServerCommandLine
         Option<string> urls = new("--urls") { Description = "Address to listen on. Binds to loopback unless told otherwise.", DefaultValueFactory = _ => ServerSettings.DefaultUrls, HelpName = "url" };
         Option<string> store = new("--store")
         {
-            Description = "Where events live: sqlite:<path> (durable, the default) or memory: (lost on restart: IDs start again at 1 and resuming clients get a reset frame).",
+            Description = "Where events live: sqlite:<path> (durable, the default); redis://[[user]:password@]host[:port][,host[:port]...][/db] or rediss:// (TLS) for several nodes sharing one log; or memory: (lost on restart: IDs start again at 1 and resuming clients get a reset frame).",
             DefaultValueFactory = _ => ServerSettings.DefaultStore,
             HelpName = "uri",
         };
@@ -28,10 +28,16 @@ internal static class ServerCommandLine
         Option<double> shutdownTimeout = new("--shutdown-timeout") { Description = "Seconds a graceful stop (SIGTERM) may take before requests are cut off.", DefaultValueFactory = _ => 10, HelpName = "seconds" };
         Option<string> synchronous = new("--sqlite-synchronous") { Description = "full (an acknowledged event survives power loss) or normal (survives a process crash, faster).", DefaultValueFactory = _ => "full", HelpName = "mode" };
         synchronous.AcceptOnlyFromAmong("full", "normal");
+        Option<int> waitReplicas = new("--redis-wait-replicas")
+        {
+            Description = "With a redis:// store: replicas that must acknowledge each append (Redis WAIT) before it is answered 201; on timeout the publish gets 503. 0 (the default) does not wait.",
+            DefaultValueFactory = _ => 0,
+            HelpName = "n",
+        };
 
         RootCommand root = new("Herald: a Server-Sent Events hub whose event IDs are 1, 2, 3, … per stream, never reused or reset.")
         {
-            urls, store, retention, publisherKeys, subscriberKey, heartbeat, shutdownTimeout, synchronous,
+            urls, store, retention, publisherKeys, subscriberKey, heartbeat, shutdownTimeout, synchronous, waitReplicas,
         };
 
         ParseResult result = root.Parse(args);
@@ -82,6 +88,17 @@ internal static class ServerCommandLine
             return Fail(error, "--shutdown-timeout must be between 0 and 3600 seconds");
         }
 
+        int waitReplicasValue = result.GetValue(waitReplicas);
+        if (waitReplicasValue < 0)
+        {
+            return Fail(error, "--redis-wait-replicas must be 0 or more");
+        }
+
+        if (waitReplicasValue > 0 && location.Kind != StoreKind.Redis)
+        {
+            return Fail(error, "--redis-wait-replicas needs a redis:// store");
+        }
+
         if (keys.Any(k => k.Length < 16 || k.Any(char.IsWhiteSpace)))
         {
             return Fail(error, "--publisher-key must be at least 16 characters with no whitespace");
@@ -96,6 +113,7 @@ internal static class ServerCommandLine
             Heartbeat = TimeSpan.FromSeconds(heartbeatValue),
             ShutdownTimeout = TimeSpan.FromSeconds(shutdownValue),
             SqliteSynchronousFull = result.GetValue(synchronous) == "full",
+            RedisWaitReplicas = waitReplicasValue,
         }, 0);
     }
 

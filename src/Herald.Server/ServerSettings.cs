@@ -20,4 +20,7 @@ internal sealed record ServerSettings
 
     /// <summary>SQLite <c>synchronous=FULL</c> (an acknowledged event survives power loss) unless <c>--sqlite-synchronous normal</c>.</summary>
     public bool SqliteSynchronousFull { get; init; } = true;
+
+    /// <summary>Redis replicas that must acknowledge an append (<c>WAIT</c>) before <c>201</c>; 0 does not wait.</summary>
+    public int RedisWaitReplicas { get; init; }
 }

@@ -1,6 +1,6 @@
 namespace Herald.Server;
 
-/// <summary>The <c>--store</c> URI: <c>sqlite:&lt;path&gt;</c> or <c>memory:</c>.</summary>
+/// <summary>The <c>--store</c> URI: <c>sqlite:&lt;path&gt;</c>, <c>redis://…</c> / <c>rediss://…</c> (kept whole in <see cref="Path"/>) or <c>memory:</c>.</summary>
 internal sealed record StoreLocation(StoreKind Kind, string? Path)
 {
     public static StoreLocation Parse(string uri)
@@ -38,19 +38,39 @@ internal sealed record StoreLocation(StoreKind Kind, string? Path)
 
         if (uri.StartsWith("redis://", StringComparison.OrdinalIgnoreCase) || uri.StartsWith("rediss://", StringComparison.OrdinalIgnoreCase))
         {
-            error = "--store redis:// is not available in this version yet; use sqlite:<path> or memory:";
-            return false;
+            if (!RedisUri.TryParse(uri, out _, out string? redisError))
+            {
+                error = $"--store: {redisError}";
+                return false;
+            }
+
+            location = new StoreLocation(StoreKind.Redis, uri);
+            return true;
         }
 
-        error = $"--store must be sqlite:<path> or memory:, not '{uri}'";
+        error = $"--store must be sqlite:<path>, redis://host:port or memory:, not '{uri}'";
         return false;
     }
 
-    public override string ToString() => Kind == StoreKind.Memory ? "memory:" : "sqlite:" + Path;
+    public override string ToString() => Kind switch
+    {
+        StoreKind.Memory => "memory:",
+        StoreKind.Sqlite => "sqlite:" + Path,
+        _ => HidePassword(Path!),
+    };
+
+    // The store URI is logged at start; its password must not be.
+    private static string HidePassword(string uri)
+    {
+        int scheme = uri.IndexOf("://", StringComparison.Ordinal) + 3;
+        int at = uri.LastIndexOf('@');
+        return at > scheme ? uri[..scheme] + "***@" + uri[(at + 1)..] : uri;
+    }
 }
 
 internal enum StoreKind
 {
     Memory,
     Sqlite,
+    Redis,
 }

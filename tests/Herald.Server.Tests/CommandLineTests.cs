@@ -19,6 +19,10 @@ public sealed class CommandLineTests
         new[] { "--urls", "ftp://127.0.0.1:1" },
         new[] { "--publisher-key", "short" },
         new[] { "--retention" },
+        new[] { "--store", "redis://" },
+        new[] { "--store", "redis://host:notaport" },
+        new[] { "--redis-wait-replicas", "1" },
+        new[] { "--store", "redis://127.0.0.1:6379", "--redis-wait-replicas", "-1" },
     };
 
     [Fact]
@@ -31,7 +35,7 @@ public sealed class CommandLineTests
 
         Assert.Null(settings);
         Assert.Equal(0, exitCode);
-        foreach (string option in new[] { "--urls", "--store", "--retention", "--publisher-key", "--subscriber-key", "--heartbeat", "--shutdown-timeout", "--help" })
+        foreach (string option in new[] { "--urls", "--store", "--retention", "--publisher-key", "--subscriber-key", "--heartbeat", "--shutdown-timeout", "--redis-wait-replicas", "--help" })
         {
             Assert.Contains(option, output.ToString(), StringComparison.Ordinal);
         }
@@ -130,5 +134,21 @@ public sealed class CommandLineProcessTests
 
         Assert.True(exitCode == 2, $"{string.Join(' ', args)} exited {exitCode}; stdout: {stdout}; stderr: {stderr}");
         CommandLineTests.AssertOneLine(stderr, args);
+    }
+
+    [Fact]
+    public void Parse_RedisStoreWithWaitReplicas_KeepsUriAndHidesPasswordInName()
+    {
+        using StringWriter output = new();
+        using StringWriter error = new();
+
+        (ServerSettings? settings, int exitCode) = ServerCommandLine.Parse(["--store", "redis://:secret@127.0.0.1:6390/2", "--redis-wait-replicas", "1"], output, error);
+
+        Assert.Equal(0, exitCode);
+        Assert.NotNull(settings);
+        Assert.Equal(StoreKind.Redis, settings.Store.Kind);
+        Assert.Equal("redis://:secret@127.0.0.1:6390/2", settings.Store.Path);
+        Assert.Equal("redis://***@127.0.0.1:6390/2", settings.Store.ToString());
+        Assert.Equal(1, settings.RedisWaitReplicas);
     }
 }

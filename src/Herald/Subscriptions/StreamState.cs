@@ -19,6 +19,9 @@ internal sealed class StreamState
     /// <summary>Guarded by the hub's lock.</summary>
     public int Subscribers { get; set; }
 
+    /// <summary>The store's watch on this stream (<see cref="IWatchableEventLog"/>), held while the stream has subscribers; guarded by the hub's lock.</summary>
+    public IDisposable? Watch { get; set; }
+
     /// <summary>The highest ID appended since this state was created; a cursor below it has something to read.</summary>
     public long KnownLast => Volatile.Read(ref _knownLast);
 

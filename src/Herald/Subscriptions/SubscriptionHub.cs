@@ -44,6 +44,9 @@ internal sealed partial class SubscriptionHub : IDisposable
             {
                 state = new StreamState(stream, _options.HotTailCapacity);
                 _streams.Add(stream, state);
+
+                // A distributed store only delivers the streams it watches; other nodes' appends reach this hot tail through it.
+                state.Watch = (_log as IWatchableEventLog)?.Watch(stream);
             }
 
             state.Subscribers++;
@@ -58,6 +61,7 @@ internal sealed partial class SubscriptionHub : IDisposable
             if (--state.Subscribers == 0)
             {
                 _streams.Remove(state.Name);
+                state.Watch?.Dispose();
             }
         }
     }

@@ -1,0 +1,330 @@
+using System.Globalization;
+using StackExchange.Redis;
+
+namespace Herald;
+
+public sealed partial class RedisEventLog
+{
+    /// <summary>
+    /// The one reader of a stream on this node: <c>XREAD BLOCK</c> from the last ID it delivered, raising
+    /// <see cref="Appended"/> for what it finds, whoever appended it. It runs while the stream is watched, waited on or
+    /// appended to here, and stops after <see cref="RedisEventLogOptions.ReaderIdleTimeout"/> without any of those.
+    /// </summary>
+    /// <remarks>
+    /// A blocking command holds its connection until it returns, and StackExchange.Redis pipelines every command of a
+    /// multiplexer over one connection: a blocking XREAD there would stall appends and every other reader. So each running
+    /// reader has a connection of its own (one more Redis client per active stream per node, not per subscriber) and blocks
+    /// for at most <see cref="RedisEventLogOptions.ReaderBlock"/> at a time, which also bounds how late it notices that it
+    /// is idle or that the store is closing.
+    /// </remarks>
+    private sealed class StreamReader
+    {
+        private const int MaxEntriesPerRead = 1000;
+
+        private readonly RedisEventLog _store;
+        private readonly string _stream;
+        private readonly RedisKey _key;
+        private readonly Lock _lock = new();
+        private readonly List<(long Last, TaskCompletionSource Done)> _pending = [];
+        private int _watchers;
+        private long _lastUse = Environment.TickCount64;
+        private long _delivered = -1; // the last ID delivered; -1 before the first run resolved where to start
+        private long _startHint = long.MaxValue; // the lowest "after" a local append needs delivered from
+        private bool _running;
+        private bool _resolved;
+        private Task _loop = Task.CompletedTask;
+        private ConnectionMultiplexer? _connection;
+
+        public StreamReader(RedisEventLog store, string stream)
+        {
+            _store = store;
+            _stream = stream;
+            _key = store.LogKey(stream);
+        }
+
+        public bool IsRunning
+        {
+            get
+            {
+                lock (_lock)
+                {
+                    return _running;
+                }
+            }
+        }
+
+        public void AddWatcher()
+        {
+            lock (_lock)
+            {
+                _watchers++;
+                _lastUse = Environment.TickCount64;
+                EnsureRunning();
+            }
+        }
+
+        public void RemoveWatcher()
+        {
+            lock (_lock)
+            {
+                _watchers--;
+                _lastUse = Environment.TickCount64;
+            }
+        }
+
+        /// <summary>Completes once every ID up to <paramref name="last"/> has been delivered; <paramref name="after"/> is where this append began.</summary>
+        public Task WaitDeliveredAsync(long after, long last)
+        {
+            lock (_lock)
+            {
+                _lastUse = Environment.TickCount64;
+                if (_resolved && _delivered >= last)
+                {
+                    return Task.CompletedTask;
+                }
+
+                _startHint = Math.Min(_startHint, after);
+                var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _pending.Add((last, done));
+                EnsureRunning();
+                return done.Task;
+            }
+        }
+
+        public async Task StopAsync()
+        {
+            Task loop;
+            lock (_lock)
+            {
+                loop = _loop;
+            }
+
+            // Closing the connection ends a blocked XREAD at once instead of after its BLOCK time.
+            ConnectionMultiplexer? connection = Volatile.Read(ref _connection);
+            if (connection is not null)
+            {
+                await connection.CloseAsync(allowCommandsToComplete: false).ConfigureAwait(false);
+            }
+
+            try
+            {
+                await loop.WaitAsync(_store._options.ReaderBlock + _store._options.OperationTimeout).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // The loop ends with its connection; nothing waits on it any more.
+            }
+            catch (Exception ex) when (ex is RedisException or ObjectDisposedException)
+            {
+                // Closing the connection under the loop; it is over either way.
+            }
+        }
+
+        private void EnsureRunning()
+        {
+            if (_running || _store._stopping.IsCancellationRequested)
+            {
+                return;
+            }
+
+            _running = true;
+            _resolved = false;
+            _loop = Task.Run(RunAsync);
+        }
+
+        private async Task RunAsync()
+        {
+            RedisEventLogOptions options = _store._options;
+            CancellationToken stopping = _store._stopping.Token;
+            int blockMs = (int)options.ReaderBlock.TotalMilliseconds;
+            bool failing = false;
+            Log.ReaderStarted(_store._logger, _stream);
+            try
+            {
+                while (!stopping.IsCancellationRequested)
+                {
+                    try
+                    {
+                        ConnectionMultiplexer connection = _connection ??= await ConnectionMultiplexer.ConnectAsync(
+                            ReaderConfiguration(options)).ConfigureAwait(false);
+                        IDatabase db = connection.GetDatabase();
+                        if (!_resolved)
+                        {
+                            await ResolveStartAsync(db).ConfigureAwait(false);
+                        }
+
+                        long from;
+                        lock (_lock)
+                        {
+                            from = _delivered;
+                        }
+
+                        RedisResult result = await db.ExecuteAsync(
+                            "XREAD", "COUNT", MaxEntriesPerRead, "BLOCK", blockMs, "STREAMS", _key, from.ToString(CultureInfo.InvariantCulture) + "-0").ConfigureAwait(false);
+                        if (!result.IsNull)
+                        {
+                            Deliver(Parse(result, from));
+                        }
+
+                        if (failing)
+                        {
+                            failing = false;
+                            Log.ReaderRecovered(_store._logger, _stream, from);
+                        }
+                    }
+                    catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+                    {
+                        if (stopping.IsCancellationRequested)
+                        {
+                            break; // StopAsync closed the connection under a blocked XREAD
+                        }
+
+                        if (!failing)
+                        {
+                            failing = true;
+                            Log.ReaderFailed(_store._logger, ex, _stream);
+                        }
+
+                        // Redis is away: try again soon, on the same connection (it reconnects by itself), from the same ID.
+                        try
+                        {
+                            await Task.Delay(TimeSpan.FromMilliseconds(250), stopping).ConfigureAwait(false);
+                        }
+                        catch (OperationCanceledException)
+                        {
+                            break;
+                        }
+                    }
+
+                    lock (_lock)
+                    {
+                        if (_watchers <= 0 && _pending.Count == 0 && Environment.TickCount64 - _lastUse >= (long)options.ReaderIdleTimeout.TotalMilliseconds)
+                        {
+                            _running = false;
+                            break;
+                        }
+                    }
+                }
+            }
+            finally
+            {
+                ConnectionMultiplexer? connection = Interlocked.Exchange(ref _connection, null);
+                if (connection is not null)
+                {
+                    await connection.DisposeAsync().ConfigureAwait(false);
+                }
+
+                lock (_lock)
+                {
+                    _running = false;
+
+                    // Only at shutdown: the appends these belong to are durable; their callers need not wait any longer.
+                    foreach ((long _, TaskCompletionSource done) in _pending)
+                    {
+                        done.TrySetResult();
+                    }
+
+                    _pending.Clear();
+                }
+
+                Log.ReaderStopped(_store._logger, _stream);
+            }
+        }
+
+        /// <summary>
+        /// Where a (re)started reader begins. A local append needs its own events, so at most its start. Otherwise one before
+        /// the stream's current last: a subscriber that read the store just before the reader started is then woken by the
+        /// newest event even when it landed in between, and reads what it missed from the store. Never before what this
+        /// node already delivered, so each event is raised at most once per node.
+        /// </summary>
+        private async Task ResolveStartAsync(IDatabase db)
+        {
+            RedisValue counter = await db.StringGetAsync(_store.LastKey(_stream)).ConfigureAwait(false);
+            long last = counter.IsNull ? 0 : (long)counter;
+            lock (_lock)
+            {
+                long start = Math.Max(0, Math.Min(last - 1, _startHint));
+                _delivered = Math.Max(_delivered, start);
+                _startHint = long.MaxValue;
+                _resolved = true;
+                CompletePending();
+            }
+        }
+
+        private void Deliver(StoredEvent[] events)
+        {
+            if (events.Length == 0)
+            {
+                return;
+            }
+
+            _store.Deliver(_stream, events);
+            lock (_lock)
+            {
+                _delivered = events[^1].Id;
+                CompletePending();
+            }
+        }
+
+        private void CompletePending()
+        {
+            for (int i = _pending.Count - 1; i >= 0; i--)
+            {
+                if (_pending[i].Last <= _delivered)
+                {
+                    _pending[i].Done.TrySetResult();
+                    _pending.RemoveAt(i);
+                }
+            }
+        }
+
+        private static StoredEvent[] Parse(RedisResult result, long after)
+        {
+            // RESP2 XREAD reply: [[key, [[id, [field, value, …]], …]]].
+            RedisResult[] streams = (RedisResult[])result!;
+            RedisResult[] entries = (RedisResult[])((RedisResult[])streams[0]!)[1]!;
+            List<StoredEvent> events = new(entries.Length);
+            foreach (RedisResult entry in entries)
+            {
+                RedisResult[] parts = (RedisResult[])entry!;
+                long id = ParseId((RedisValue)parts[0]);
+                if (id <= after)
+                {
+                    continue;
+                }
+
+                RedisResult[] fields = (RedisResult[])parts[1]!;
+                string? type = null;
+                byte[] data = [];
+                for (int f = 0; f + 1 < fields.Length; f += 2)
+                {
+                    string? name = (string?)fields[f];
+                    if (name == "type")
+                    {
+                        type = (string?)fields[f + 1];
+                    }
+                    else if (name == "data")
+                    {
+                        data = (byte[]?)fields[f + 1] ?? [];
+                    }
+                }
+
+                events.Add(new StoredEvent(id, type, data));
+            }
+
+            return [.. events];
+        }
+
+        private static ConfigurationOptions ReaderConfiguration(RedisEventLogOptions options)
+        {
+            // The command timeout must outlast the BLOCK, or every quiet XREAD would count as a failure.
+            ConfigurationOptions config = Configure(options, options.ReaderBlock + options.OperationTimeout, failFast: true);
+            config.Protocol = RedisProtocol.Resp2;
+            config.ClientName = "herald-reader";
+
+            // Without SUBSCRIBE the client opens no second (pub/sub) connection: one Redis client per reader, not two.
+            config.CommandMap = CommandMap.Create(new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "SUBSCRIBE" }, available: false);
+            return config;
+        }
+    }
+}

@@ -1,0 +1,65 @@
+namespace Herald;
+
+public sealed partial class RedisEventLog
+{
+    // The append, in one atomic step on the Redis server (DESIGN.md §5). Loaded once with SCRIPT LOAD, called by SHA.
+    // KEYS: 1 the stream (Redis Stream), 2 its counter, 3 (optional) the idempotency key.
+    // ARGV: 1 floor (the highest ID this node saw on the stream), 2 retention, 3 trim slack, 4 now (ms, from the store's
+    //       clock), 5 idempotency window (ms), 6 event count, then (type, data) per event, type '' for none.
+    // Returns {first, last, replayed, regressed}.
+    // Lua numbers are doubles: IDs are exact up to 2^53, far beyond any stream's life, and are written with %.0f because
+    // tostring() would switch to exponent notation.
+    // An idempotency key holds "first:last:expiresAtMs". Its expiry is checked against the store's clock (ARGV[4]), so a
+    // TimeProvider governs it as in every store; PX only lets Redis drop the key once the window has passed in real time.
+    private const string AppendScript = """
+        local floor = tonumber(ARGV[1])
+        local now = tonumber(ARGV[4])
+        if KEYS[3] then
+          local prev = redis.call('GET', KEYS[3])
+          if prev then
+            local a, b, e = string.match(prev, '^(%d+):(%d+):(%d+)$')
+            if a and tonumber(e) > now then
+              return {a, b, 1, 0}
+            end
+          end
+        end
+        local last = tonumber(redis.call('GET', KEYS[2]) or '0')
+        if last == 0 then
+          -- A missing counter with a non-empty log (a key lost by hand): continue after the log's head, never below it.
+          local head = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+          if head[1] then
+            last = tonumber(string.match(head[1][1], '^(%d+)'))
+          end
+        end
+        local regressed = 0
+        if last < floor then
+          last = floor
+          regressed = 1
+        end
+        local first = last + 1
+        local n = tonumber(ARGV[6])
+        local i = 7
+        for k = 0, n - 1 do
+          local id = string.format('%.0f', first + k) .. '-0'
+          local t = ARGV[i]
+          if t == '' then
+            redis.call('XADD', KEYS[1], id, 'data', ARGV[i + 1])
+          else
+            redis.call('XADD', KEYS[1], id, 'type', t, 'data', ARGV[i + 1])
+          end
+          i = i + 2
+        end
+        last = first + n - 1
+        local firstText = string.format('%.0f', first)
+        local lastText = string.format('%.0f', last)
+        redis.call('SET', KEYS[2], lastText)
+        if KEYS[3] then
+          redis.call('SET', KEYS[3], firstText .. ':' .. lastText .. ':' .. string.format('%.0f', now + tonumber(ARGV[5])), 'PX', ARGV[5])
+        end
+        local retention = tonumber(ARGV[2])
+        if redis.call('XLEN', KEYS[1]) > retention + tonumber(ARGV[3]) then
+          redis.call('XTRIM', KEYS[1], 'MINID', string.format('%.0f', last - retention + 1))
+        end
+        return {firstText, lastText, 0, regressed}
+        """;
+}

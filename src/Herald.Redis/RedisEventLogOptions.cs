@@ -1,0 +1,75 @@
+using StackExchange.Redis;
+
+namespace Herald;
+
+/// <summary>How to open a <see cref="RedisEventLog"/>.</summary>
+public sealed record RedisEventLogOptions
+{
+    /// <summary>Creates options for the Redis deployment <paramref name="configuration"/> describes (see <see cref="RedisUri"/> to build it from a URI).</summary>
+    public RedisEventLogOptions(ConfigurationOptions configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        Configuration = configuration;
+    }
+
+    /// <summary>Endpoints, password, TLS and database. The store copies it and sets its own timeouts on the copy.</summary>
+    public ConfigurationOptions Configuration { get; init; }
+
+    /// <summary>Retention, idempotency window and clock, as for every store.</summary>
+    public EventLogOptions Log { get; init; } = new();
+
+    /// <summary>
+    /// The first part of every key (<c>&lt;prefix&gt;:{&lt;stream&gt;}:log</c>, <c>&lt;prefix&gt;:epoch</c>). Several Herald
+    /// deployments can share one Redis with different prefixes; every node of one deployment must use the same.
+    /// </summary>
+    public string KeyPrefix { get; init; } = "herald";
+
+    /// <summary>
+    /// Replicas that must acknowledge an append (Redis <c>WAIT</c>) before it is acknowledged; 0 (the default) does not wait.
+    /// When fewer answer within <see cref="WaitReplicasTimeout"/>, the append fails with <see cref="EventLogUnavailableException"/>.
+    /// </summary>
+    public int WaitReplicas { get; init; }
+
+    /// <summary>How long <see cref="WaitReplicas"/> waits for the replicas.</summary>
+    public TimeSpan WaitReplicasTimeout { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest any one Redis command may take before the store reports itself unavailable.</summary>
+    public TimeSpan OperationTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long connecting to Redis may take.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long one blocking <c>XREAD</c> of a stream reader waits before it asks again (and checks whether it is still needed).</summary>
+    public TimeSpan ReaderBlock { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long a stream reader keeps running once nothing on this node watches or waits on its stream.</summary>
+    public TimeSpan ReaderIdleTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Throws when a value is out of range, naming the option.</summary>
+    public void Validate()
+    {
+        ArgumentNullException.ThrowIfNull(Configuration);
+        ArgumentNullException.ThrowIfNull(Log);
+        Log.Validate();
+        ArgumentException.ThrowIfNullOrWhiteSpace(KeyPrefix);
+        if (KeyPrefix.Contains('{', StringComparison.Ordinal) || KeyPrefix.Contains('}', StringComparison.Ordinal))
+        {
+            throw new ArgumentException("The key prefix must not contain '{' or '}': the stream name is the keys' hash tag.", nameof(KeyPrefix));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(WaitReplicas);
+        Positive(WaitReplicasTimeout, nameof(WaitReplicasTimeout));
+        Positive(OperationTimeout, nameof(OperationTimeout));
+        Positive(ConnectTimeout, nameof(ConnectTimeout));
+        Positive(ReaderBlock, nameof(ReaderBlock));
+        Positive(ReaderIdleTimeout, nameof(ReaderIdleTimeout));
+    }
+
+    private static void Positive(TimeSpan value, string name)
+    {
+        if (value <= TimeSpan.Zero || value.TotalMilliseconds > int.MaxValue)
+        {
+            throw new ArgumentOutOfRangeException(name, value, $"{name} must be positive and at most int.MaxValue milliseconds.");
+        }
+    }
+}
