@@ -42,7 +42,7 @@ internal sealed partial class HeraldLifetime : IHostedService
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Herald started on {Store} with epoch {Epoch}")]
+        [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Herald store ready: {Store}, epoch {Epoch}")]
         public static partial void Started(ILogger logger, string store, string epoch);
     }
 }
