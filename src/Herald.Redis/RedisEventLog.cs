@@ -108,21 +108,7 @@ public sealed partial class RedisEventLog : IEventLog, IWatchableEventLog
     /// <inheritdoc />
     public Task<AppendResult> AppendAsync(string stream, IReadOnlyList<EventData> events, string? idempotencyKey, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(stream);
-        ArgumentNullException.ThrowIfNull(events);
-        if (events.Count == 0)
-        {
-            throw new ArgumentException("An append needs at least one event.", nameof(events));
-        }
-
-        for (int i = 0; i < events.Count; i++)
-        {
-            if (events[i] is null)
-            {
-                throw new ArgumentException($"Event {i} is null.", nameof(events));
-            }
-        }
-
+        AppendArguments.Validate(stream, events);
         if (cancellationToken.IsCancellationRequested)
         {
             return Task.FromCanceled<AppendResult>(cancellationToken);

@@ -29,12 +29,7 @@ public sealed class MemoryEventLog : IEventLog
     /// <inheritdoc />
     public Task<AppendResult> AppendAsync(string stream, IReadOnlyList<EventData> events, string? idempotencyKey, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(stream);
-        ArgumentNullException.ThrowIfNull(events);
-        if (events.Count == 0)
-        {
-            throw new ArgumentException("An append needs at least one event.", nameof(events));
-        }
+        AppendArguments.Validate(stream, events);
 
         if (_disposed)
         {
