@@ -1,0 +1,32 @@
+using Herald.Cli;
+
+namespace Herald.Cli.Tests;
+
+public sealed class CommandLineTests
+{
+    [Fact]
+    public async Task Help_exits_zero_and_names_the_tool()
+    {
+        using StringWriter output = new();
+        using StringWriter error = new();
+
+        int exit = await HeraldCommandLine.RunAsync(["--help"], output, error, CancellationToken.None);
+
+        Assert.Equal(CliExitCodes.Success, exit);
+        Assert.Contains("herald", output.ToString(), StringComparison.Ordinal);
+        Assert.Equal("", error.ToString());
+    }
+
+    [Fact]
+    public async Task Unknown_option_is_one_line_and_exit_2()
+    {
+        using StringWriter output = new();
+        using StringWriter error = new();
+
+        int exit = await HeraldCommandLine.RunAsync(["--no-such-option"], output, error, CancellationToken.None);
+
+        Assert.Equal(CliExitCodes.BadUsage, exit);
+        string line = Assert.Single(error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("herald: ", line, StringComparison.Ordinal);
+    }
+}
