@@ -95,11 +95,15 @@ public sealed partial class HeraldClient
     {
         Exception? last = null;
         int? lastStatus = null;
+        TimeSpan? retryAfter = null;
         for (int attempt = 1; attempt <= _options.MaxPublishAttempts; attempt++)
         {
             if (attempt > 1)
             {
-                await DelayAsync(Backoff(attempt - 1), cancellationToken).ConfigureAwait(false);
+                // A server that said when to come back (429/503 + Retry-After) is not asked sooner.
+                TimeSpan delay = retryAfter is TimeSpan asked ? Max(Backoff(attempt - 1), asked) : Backoff(attempt - 1);
+                retryAfter = null;
+                await DelayAsync(delay, cancellationToken).ConfigureAwait(false);
             }
 
             int baseIndex = CurrentBaseIndex;
@@ -148,6 +152,7 @@ public sealed partial class HeraldClient
                 }
 
                 (last, lastStatus) = (problem, problem.StatusCode);
+                retryAfter = RetryAfter(response);
                 Rotate(baseIndex);
             }
         }

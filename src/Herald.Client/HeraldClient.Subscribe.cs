@@ -70,9 +70,10 @@ public sealed partial class HeraldClient
                 continue;
             }
 
-            await using (body.ConfigureAwait(false))
+            IdleTimeoutStream watched = new(body, _options.IdleTimeout);
+            await using (watched.ConfigureAwait(false))
             {
-                SseParser<string> parser = SseParser.Create(body);
+                SseParser<string> parser = SseParser.Create(watched);
                 IAsyncEnumerator<SseItem<string>> items = parser.EnumerateAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
                 try
                 {
@@ -133,6 +134,19 @@ public sealed partial class HeraldClient
     /// </summary>
     private TimeSpan ReconnectDelay(Subscription state)
     {
+        TimeSpan delay = BaseReconnectDelay(state);
+        if (state.RetryAfter is TimeSpan asked)
+        {
+            // The server said when to come back (429/503 + Retry-After): not sooner, and not later than the cap.
+            state.RetryAfter = null;
+            return Max(delay, asked);
+        }
+
+        return delay;
+    }
+
+    private TimeSpan BaseReconnectDelay(Subscription state)
+    {
         if (state.Failures == 0)
         {
             return state.Retry is TimeSpan retry ? (retry < _options.MaxReconnectDelay ? retry : _options.MaxReconnectDelay) : Backoff(1);
@@ -172,6 +186,7 @@ public sealed partial class HeraldClient
         {
             if (IsRetryableStatus(response.StatusCode))
             {
+                state.RetryAfter = RetryAfter(response);
                 return null;
             }
 
@@ -257,6 +272,9 @@ public sealed partial class HeraldClient
         public string? Epoch { get; set; }
 
         public TimeSpan? Retry { get; set; }
+
+        /// <summary>The <c>Retry-After</c> of the last refused attempt, used once.</summary>
+        public TimeSpan? RetryAfter { get; set; }
 
         /// <summary>Failed attempts in a row; reset by a hello.</summary>
         public int Failures { get; set; }

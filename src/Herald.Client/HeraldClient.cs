@@ -39,6 +39,11 @@ public sealed partial class HeraldClient : IAsyncDisposable
             throw new ArgumentException("MaxPublishAttempts must be at least 1.", nameof(options));
         }
 
+        if (options.IdleTimeout <= TimeSpan.Zero && options.IdleTimeout != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentException("IdleTimeout must be positive or Timeout.InfiniteTimeSpan.", nameof(options));
+        }
+
         ArgumentNullException.ThrowIfNull(options.TimeProvider, nameof(options));
         _baseUrls = [.. options.BaseUrls.Select(NormalizeBase)];
         _options = options;
@@ -107,6 +112,21 @@ public sealed partial class HeraldClient : IAsyncDisposable
 
         // At least 1 ms, so that even the luckiest draw yields the thread rather than spinning on a dead address.
         return TimeSpan.FromMilliseconds(RandomNumberGenerator.GetInt32(1, (int)Math.Min(ceiling, int.MaxValue - 1) + 1));
+    }
+
+    /// <summary>The server's <c>Retry-After</c> (seconds or a date), null when absent or already past.</summary>
+    private TimeSpan? RetryAfter(HttpResponseMessage response)
+    {
+        RetryConditionHeaderValue? header = response.Headers.RetryAfter;
+        TimeSpan? wait = header?.Delta ?? (header?.Date - _options.TimeProvider.GetUtcNow());
+        return wait > TimeSpan.Zero ? wait : null;
+    }
+
+    /// <summary>The longer of the two, capped at <see cref="HeraldClientOptions.MaxReconnectDelay"/>.</summary>
+    private TimeSpan Max(TimeSpan computed, TimeSpan asked)
+    {
+        TimeSpan longer = asked > computed ? asked : computed;
+        return longer < _options.MaxReconnectDelay ? longer : _options.MaxReconnectDelay;
     }
 
     private Task DelayAsync(TimeSpan delay, CancellationToken cancellationToken) =>

@@ -34,6 +34,13 @@ public sealed record HeraldClientOptions
     /// <summary>Bounds each request of the client's own <see cref="System.Net.Http.HttpClient"/> up to its response headers. Default 30 s.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long a subscription may receive nothing at all — no event, no heartbeat — before it treats the connection as
+    /// dead and reconnects (half-open connections are otherwise noticed only by TCP, after many minutes). Keep it well
+    /// above the server's heartbeat (default 15 s). Default 45 s; <see cref="Timeout.InfiniteTimeSpan"/> turns it off.
+    /// </summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(45);
+
     /// <summary>The clock for waits between attempts. Default <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }

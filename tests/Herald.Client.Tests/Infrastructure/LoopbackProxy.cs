@@ -19,6 +19,7 @@ internal sealed class LoopbackProxy : IAsyncDisposable
     private int _dropResponses;
     private int _connections;
     private byte[]? _cutMarker;
+    private int _stallGeneration;
 
     public LoopbackProxy(Uri? target = null)
     {
@@ -48,6 +49,12 @@ internal sealed class LoopbackProxy : IAsyncDisposable
     /// the marker arrive, then the connection closes (e.g. after <c>id: 3\n</c>, in the middle of that event's frame).
     /// </summary>
     public void CutAfter(string marker) => Volatile.Write(ref _cutMarker, System.Text.Encoding.UTF8.GetBytes(marker));
+
+    /// <summary>
+    /// Open connections stop delivering anything to the client and stay open, as behind a peer that vanished without a
+    /// FIN: a half-open connection. Connections accepted afterwards relay normally.
+    /// </summary>
+    public void StallOpenConnections() => Interlocked.Increment(ref _stallGeneration);
 
     /// <summary>Resets every open connection, as a network failure would.</summary>
     public void CutAll()
@@ -126,12 +133,18 @@ internal sealed class LoopbackProxy : IAsyncDisposable
     {
         byte[] buffer = new byte[16 * 1024];
         byte[] tail = [];
+        int generation = Volatile.Read(ref _stallGeneration);
         while (true)
         {
             int read = await up.ReadAsync(buffer, _stop.Token);
             if (read == 0)
             {
                 return;
+            }
+
+            if (Volatile.Read(ref _stallGeneration) != generation)
+            {
+                continue; // stalled: read from the server, deliver nothing, never close
             }
 
             byte[]? marker = Volatile.Read(ref _cutMarker);
