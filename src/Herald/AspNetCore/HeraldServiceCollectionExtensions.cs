@@ -32,6 +32,7 @@ public static class HeraldServiceCollectionExtensions
         services.TryAddSingleton<PublishEndpoints>();
         services.TryAddSingleton<SubscribeEndpoint>();
         services.TryAddSingleton<ReadEndpoints>();
+        services.TryAddSingleton<IEventPublisher, EventPublisher>();
         services.AddHostedService<HeraldLifetime>();
         return new HeraldBuilder(services);
     }
