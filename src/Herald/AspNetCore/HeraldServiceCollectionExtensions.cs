@@ -23,7 +23,8 @@ public static class HeraldServiceCollectionExtensions
             options.Configure(configure);
         }
 
-        options.Validate(o => o.Validate().Count == 0, "invalid").ValidateOnStart();
+        // HeraldOptionsValidator reports every problem, each naming its option; ValidateOnStart makes them fail the start.
+        options.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HeraldOptions>, HeraldOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<HeraldMetrics>();

@@ -2,6 +2,8 @@ using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -30,26 +32,32 @@ internal static class EmbeddingApp
     /// <summary>Authenticates, but without the claim: the policy answers 403.</summary>
     public const string GuestKey = "guest-key";
 
-    public static WebApplication Build(Action<HeraldOptions>? options = null, string? sqlitePath = null, Action<WebApplicationBuilder>? configure = null)
+    public static WebApplication Build(
+        Action<HeraldOptions>? options = null,
+        string? sqlitePath = null,
+        Action<WebApplicationBuilder>? configure = null,
+        Action<HeraldBuilder>? herald = null)
     {
         WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Services.AddAuthentication(ApiKeyHandler.Scheme).AddScheme<AuthenticationSchemeOptions, ApiKeyHandler>(ApiKeyHandler.Scheme, null);
+        builder.Services.AddAuthentication(ApiKeyHandler.SchemeName).AddScheme<AuthenticationSchemeOptions, ApiKeyHandler>(ApiKeyHandler.SchemeName, null);
         builder.Services.AddAuthorizationBuilder().AddPolicy(Policy, p => p.RequireAuthenticatedUser().RequireClaim("scope", "live"));
 
-        HeraldBuilder herald = builder.Services.AddHerald(o =>
+        HeraldBuilder heraldBuilder = builder.Services.AddHerald(o =>
         {
             o.Heartbeat = TimeSpan.FromSeconds(5);
             options?.Invoke(o);
         });
         if (sqlitePath is null)
         {
-            herald.UseInMemory();
+            heraldBuilder.UseInMemory();
         }
         else
         {
-            herald.UseSqlite(sqlitePath);
+            heraldBuilder.UseSqlite(sqlitePath);
         }
+
+        herald?.Invoke(heraldBuilder);
 
         configure?.Invoke(builder);
         WebApplication app = builder.Build();
@@ -65,7 +73,7 @@ internal static class EmbeddingApp
     private sealed class ApiKeyHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder)
         : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
     {
-        public const string Scheme = "ApiKey";
+        public const string SchemeName = "ApiKey";
 
         protected override Task<AuthenticateResult> HandleAuthenticateAsync()
         {
@@ -81,8 +89,8 @@ internal static class EmbeddingApp
                 return Task.FromResult(key is null ? AuthenticateResult.NoResult() : AuthenticateResult.Fail("unknown key"));
             }
 
-            ClaimsPrincipal user = new(new ClaimsIdentity(claims, Scheme));
-            return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(user, Scheme)));
+            ClaimsPrincipal user = new(new ClaimsIdentity(claims, SchemeName));
+            return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(user, SchemeName)));
         }
     }
 }
