@@ -17,7 +17,8 @@ internal static class OrderBoardApp
             options.Retention = 10_000;                      // events kept per stream
             options.Heartbeat = TimeSpan.FromSeconds(15);    // keeps idle connections open through proxies
         })
-        .UseSqlite(database);
+        .UseSqlite(database)
+        .UseAuthorizer<OrdersOnlyAuthorizer>();              // who may read or publish which stream over HTTP
 
         // The app's own errors (an invalid order) are problem+json, like Herald's.
         builder.Services.AddProblemDetails();

@@ -80,6 +80,21 @@ public sealed class OrderBoardSampleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task OrdersStream_OverHttp_IsReadOnlyAndOtherStreamsAreClosed()
+    {
+        using HttpResponseMessage publish = await Host.Client.PostAsync("/streams/orders", new StringContent("{\"forged\":true}"));
+        using HttpResponseMessage other = await Host.Client.GetAsync("/streams/other/info");
+        using HttpResponseMessage orders = await Host.Client.GetAsync("/streams/orders/info");
+
+        Assert.Equal(HttpStatusCode.Forbidden, publish.StatusCode);
+        Assert.Equal("application/problem+json", publish.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("urn:herald:problem:stream-forbidden", await publish.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Forbidden, other.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, orders.StatusCode);
+        Assert.Equal(0, (await Host.Client.GetInfoAsync("orders")).Last);
+    }
+
+    [Fact]
     public async Task Page_FollowsTheOrdersStreamWithHeraldJsOrEventSource()
     {
         string page = await Host.Client.GetStringAsync("/");
