@@ -104,6 +104,57 @@ public sealed class OrderBoardSampleTests : IAsyncLifetime
         Assert.Contains("new EventSource('/streams/orders?lastEventId=0')", page, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Guide_CodeQuotedFromTheSample_IsTheSamplesCode()
+    {
+        // docs/embedding.md promises its code is the sample's: every line of a block introduced as coming from
+        // samples/OrderBoard must be a line of the sample (blocks may leave lines out, not change them).
+        string sample = string.Join('\n', Directory.EnumerateFiles(SampleFolder(), "*.*", SearchOption.AllDirectories)
+            .Where(f => f.EndsWith(".cs", StringComparison.Ordinal) || f.EndsWith(".html", StringComparison.Ordinal))
+            .Where(f => !f.Contains("/obj/", StringComparison.Ordinal) && !f.Contains("/bin/", StringComparison.Ordinal))
+            .Select(File.ReadAllText));
+        HashSet<string> sampleLines = [.. sample.Split('\n').Select(l => l.Trim())];
+        string[] guide = File.ReadAllLines(Path.Combine(SampleFolder(), "..", "..", "docs", "embedding.md"));
+
+        int checkedBlocks = 0;
+        for (int i = 0; i < guide.Length; i++)
+        {
+            bool quoted = guide[i] is "```csharp" or "```html"
+                && ParagraphBefore(guide, i).Contains("samples/OrderBoard", StringComparison.Ordinal);
+            if (!quoted)
+            {
+                continue;
+            }
+
+            checkedBlocks++;
+            for (i++; !guide[i].StartsWith("```", StringComparison.Ordinal); i++)
+            {
+                string line = guide[i].Trim();
+                Assert.True(line.Length == 0 || sampleLines.Contains(line), $"docs/embedding.md line {i + 1} is not in samples/OrderBoard: {line}");
+            }
+        }
+
+        Assert.True(checkedBlocks >= 5, $"expected the guide's blocks quoted from the sample to be found; found {checkedBlocks}");
+    }
+
+    /// <summary>The paragraph that ends just above line <paramref name="index"/> (skipping one blank line).</summary>
+    private static string ParagraphBefore(string[] lines, int index)
+    {
+        int end = index - 1;
+        if (end >= 0 && lines[end].Length == 0)
+        {
+            end--;
+        }
+
+        int start = end;
+        while (start > 0 && lines[start - 1].Length > 0)
+        {
+            start--;
+        }
+
+        return end < 0 ? string.Empty : string.Join(' ', lines[start..(end + 1)]);
+    }
+
     private static string SampleFolder()
     {
         for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
