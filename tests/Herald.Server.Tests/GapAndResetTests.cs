@@ -4,13 +4,20 @@ using Herald.Server.Tests.Infrastructure;
 
 namespace Herald.Server.Tests;
 
-/// <summary>API.md "Subscribe": trimmed history (gap), a client ahead or on another epoch (reset), and the epoch parameter.</summary>
-public sealed class GapAndResetTests
+/// <summary>
+/// API.md "Subscribe": trimmed history (gap), a client ahead or on another epoch (reset), and the epoch parameter; run
+/// against the standalone server and an app that embeds Herald (the sealed classes at the end).
+/// </summary>
+public abstract class GapAndResetTests
 {
+    private readonly HostKind _kind;
+
+    private protected GapAndResetTests(HostKind kind) => _kind = kind;
+
     [Fact]
     public async Task Subscribe_LastEventIdBelowFirstRetained_SendsGapThenReplaysFromFirst()
     {
-        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { Retention = 10 });
+        await using HeraldHost host = await HeraldHost.StartAsync(_kind, o => o.Retention = 10);
         await host.Client.PublishBatchAsync("trimmed", Enumerable.Range(1, 50).Select(i => $"e{i}"));
         StreamInfoBody info = await host.Client.GetInfoAsync("trimmed");
         Assert.True(info.First > 2, $"retention 10 with 50 events must have trimmed the stream; info.first = {info.First}");
@@ -31,7 +38,7 @@ public sealed class GapAndResetTests
     [Fact]
     public async Task Subscribe_LastEventIdAtFirstRetainedMinusOne_ReplaysWithoutGap()
     {
-        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { Retention = 10 });
+        await using HeraldHost host = await HeraldHost.StartAsync(_kind, o => o.Retention = 10);
         await host.Client.PublishBatchAsync("edge", Enumerable.Range(1, 50).Select(i => $"e{i}"));
         long first = (await host.Client.GetInfoAsync("edge")).First!.Value;
 
@@ -45,7 +52,7 @@ public sealed class GapAndResetTests
     [Fact]
     public async Task Subscribe_LastEventIdAheadOfStream_SendsResetThenEveryRetainedEvent()
     {
-        await using HeraldHost host = await HeraldHost.StartAsync();
+        await using HeraldHost host = await HeraldHost.StartAsync(_kind);
         await host.Client.PublishBatchAsync("ahead", Enumerable.Range(1, 5).Select(i => $"e{i}"));
 
         await using SseClient client = await SseClient.ConnectAsync(host.Client, "/streams/ahead", lastEventId: "999");
@@ -57,7 +64,7 @@ public sealed class GapAndResetTests
     [Fact]
     public async Task Subscribe_EpochOfAnotherStore_SendsResetThenEveryRetainedEvent()
     {
-        await using HeraldHost host = await HeraldHost.StartAsync();
+        await using HeraldHost host = await HeraldHost.StartAsync(_kind);
         await host.Client.PublishBatchAsync("other-epoch", Enumerable.Range(1, 5).Select(i => $"e{i}"));
 
         await using SseClient client = await SseClient.ConnectAsync(host.Client, "/streams/other-epoch?lastEventId=3&epoch=" + Guid.NewGuid());
@@ -69,7 +76,7 @@ public sealed class GapAndResetTests
     [Fact]
     public async Task Subscribe_EpochOfThisStore_ResumesExactly()
     {
-        await using HeraldHost host = await HeraldHost.StartAsync();
+        await using HeraldHost host = await HeraldHost.StartAsync(_kind);
         await host.Client.PublishBatchAsync("same-epoch", Enumerable.Range(1, 5).Select(i => $"e{i}"));
 
         await using SseClient client = await SseClient.ConnectAsync(host.Client, "/streams/same-epoch?lastEventId=3&epoch=" + host.Epoch);
@@ -84,7 +91,7 @@ public sealed class GapAndResetTests
     [InlineData("/streams/empty-epoch?epoch=")]
     public async Task Subscribe_EmptyEpoch_Answers400(string path)
     {
-        await using HeraldHost host = await HeraldHost.StartAsync();
+        await using HeraldHost host = await HeraldHost.StartAsync(_kind);
 
         using HttpResponseMessage response = await host.Client.GetAsync(path, HttpCompletionOption.ResponseHeadersRead);
 
@@ -95,7 +102,7 @@ public sealed class GapAndResetTests
     [Fact]
     public async Task Subscribe_EpochWithoutPosition_IsIgnoredAndServesLive()
     {
-        await using HeraldHost host = await HeraldHost.StartAsync();
+        await using HeraldHost host = await HeraldHost.StartAsync(_kind);
         await host.Client.PublishBatchAsync("epoch-live", Enumerable.Range(1, 5).Select(i => $"e{i}"));
 
         await using SseClient client = await SseClient.ConnectAsync(host.Client, "/streams/epoch-live?epoch=" + Guid.NewGuid());
@@ -123,3 +130,7 @@ public sealed class GapAndResetTests
         SequenceAssert.Contiguous([.. events.Skip(2).Select(e => e.NumericId)], 1, last, client.Description);
     }
 }
+
+public sealed class StandaloneGapAndResetTests() : GapAndResetTests(HostKind.Standalone);
+
+public sealed class EmbeddedGapAndResetTests() : GapAndResetTests(HostKind.Embedded);

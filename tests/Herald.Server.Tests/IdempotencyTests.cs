@@ -5,12 +5,15 @@ using Herald.Server.Tests.Infrastructure;
 
 namespace Herald.Server.Tests;
 
-/// <summary>API.md "Publish"/"Batch publish": an Idempotency-Key repeat appends nothing and answers 200 with the original IDs.</summary>
-public sealed class IdempotencyTests : IClassFixture<MemoryHostFixture>
+/// <summary>
+/// API.md "Publish"/"Batch publish": an Idempotency-Key repeat appends nothing and answers 200 with the original IDs; run
+/// against the standalone server and an app that embeds Herald (the sealed classes at the end).
+/// </summary>
+public abstract class IdempotencyTests
 {
     private readonly HeraldHost _host;
 
-    public IdempotencyTests(MemoryHostFixture fixture) => _host = fixture.Host;
+    private protected IdempotencyTests(HeraldHost host) => _host = host;
 
     private HttpClient Http => _host.Client;
 
@@ -104,3 +107,7 @@ public sealed class IdempotencyTests : IClassFixture<MemoryHostFixture>
         return (response.StatusCode, json.RootElement.Clone(), replayed);
     }
 }
+
+public sealed class StandaloneIdempotencyTests(MemoryHostFixture fixture) : IdempotencyTests(fixture.Host), IClassFixture<MemoryHostFixture>;
+
+public sealed class EmbeddedIdempotencyTests(EmbeddedHostFixture fixture) : IdempotencyTests(fixture.Host), IClassFixture<EmbeddedHostFixture>;

@@ -4,13 +4,20 @@ using Herald.Server.Tests.Infrastructure;
 
 namespace Herald.Server.Tests;
 
-/// <summary>API.md "Read" and "Operations": info and events shapes, health, readiness and the herald_ metrics.</summary>
-public sealed class ReadAndOperationsTests
+/// <summary>
+/// API.md "Read" and "Operations": info and events shapes, health, readiness and the herald_ metrics; run against the
+/// standalone server and an app that embeds Herald (the sealed classes at the end).
+/// </summary>
+public abstract class ReadAndOperationsTests
 {
+    private readonly HostKind _kind;
+
+    private protected ReadAndOperationsTests(HostKind kind) => _kind = kind;
+
     [Fact]
     public async Task Info_UnknownStream_HasNullFirstAndZeroLast()
     {
-        await using HeraldHost host = await HeraldHost.StartAsync();
+        await using HeraldHost host = await HeraldHost.StartAsync(_kind);
 
         using HttpResponseMessage response = await host.Client.GetAsync("/streams/nobody-here/info");
         string text = await response.Content.ReadAsStringAsync();
@@ -30,7 +37,7 @@ public sealed class ReadAndOperationsTests
     [Fact]
     public async Task Info_AfterPublishesAndSubscriptions_ReportsFirstLastAndOpenSubscribers()
     {
-        await using HeraldHost host = await HeraldHost.StartAsync();
+        await using HeraldHost host = await HeraldHost.StartAsync(_kind);
         await host.Client.PublishBatchAsync("counted", ["a", "b", "c"]);
 
         SseClient one = await SseClient.ConnectAsync(host.Client, "/streams/counted");
@@ -49,7 +56,7 @@ public sealed class ReadAndOperationsTests
     [Fact]
     public async Task Events_AfterAndLimit_PageThroughTheLogWithDefaultAndCap()
     {
-        await using HeraldHost host = await HeraldHost.StartAsync();
+        await using HeraldHost host = await HeraldHost.StartAsync(_kind);
         await host.Client.PublishBatchAsync("paged", Enumerable.Range(1, 1200).Select(i => $"d{i}"));
         await host.Client.PublishAsync("paged", "{\"typed\":true}", eventType: "kind.x");
 
@@ -72,7 +79,7 @@ public sealed class ReadAndOperationsTests
     [Fact]
     public async Task Events_ResponseShape_MatchesApi()
     {
-        await using HeraldHost host = await HeraldHost.StartAsync();
+        await using HeraldHost host = await HeraldHost.StartAsync(_kind);
         await host.Client.PublishAsync("shape", "x");
 
         string text = await host.Client.GetStringAsync("/streams/shape/events");
@@ -86,7 +93,7 @@ public sealed class ReadAndOperationsTests
     public async Task Operations_HealthAndReadiness_Answer200(string path)
     {
         using TempDirectory dir = new();
-        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { Store = StoreLocation.Parse("sqlite:" + dir.File("herald.db")) });
+        await using HeraldHost host = await HeraldHost.StartAsync(_kind, sqlitePath: dir.File("herald.db"));
 
         using HttpResponseMessage response = await host.Client.GetAsync(path);
 
@@ -96,7 +103,7 @@ public sealed class ReadAndOperationsTests
     [Fact]
     public async Task Metrics_AfterPublishAndSubscribe_CountersMove()
     {
-        await using HeraldHost host = await HeraldHost.StartAsync();
+        await using HeraldHost host = await HeraldHost.StartAsync(_kind);
         HttpClient http = host.Client;
         Dictionary<string, double> before = await http.GetMetricsAsync();
         string text = await http.GetStringAsync("/metrics");
@@ -136,3 +143,7 @@ public sealed class ReadAndOperationsTests
         }
     }
 }
+
+public sealed class StandaloneReadAndOperationsTests() : ReadAndOperationsTests(HostKind.Standalone);
+
+public sealed class EmbeddedReadAndOperationsTests() : ReadAndOperationsTests(HostKind.Embedded);

@@ -5,12 +5,15 @@ using Herald.Server.Tests.Infrastructure;
 
 namespace Herald.Server.Tests;
 
-/// <summary>API.md "Subscribe": headers, the retry/hello preamble, and where each kind of resume position starts.</summary>
-public sealed class SubscribeResumeTests : IClassFixture<MemoryHostFixture>
+/// <summary>
+/// API.md "Subscribe": headers, the retry/hello preamble, and where each kind of resume position starts; run against the
+/// standalone server and an app that embeds Herald (the sealed classes at the end).
+/// </summary>
+public abstract class SubscribeResumeTests
 {
     private readonly HeraldHost _host;
 
-    public SubscribeResumeTests(MemoryHostFixture fixture) => _host = fixture.Host;
+    private protected SubscribeResumeTests(HeraldHost host) => _host = host;
 
     private HttpClient Http => _host.Client;
 
@@ -143,3 +146,7 @@ public sealed class SubscribeResumeTests : IClassFixture<MemoryHostFixture>
         Assert.DoesNotContain("\r", Encoding.UTF8.GetString(client.RawBytes), StringComparison.Ordinal);
     }
 }
+
+public sealed class StandaloneSubscribeResumeTests(MemoryHostFixture fixture) : SubscribeResumeTests(fixture.Host), IClassFixture<MemoryHostFixture>;
+
+public sealed class EmbeddedSubscribeResumeTests(EmbeddedHostFixture fixture) : SubscribeResumeTests(fixture.Host), IClassFixture<EmbeddedHostFixture>;

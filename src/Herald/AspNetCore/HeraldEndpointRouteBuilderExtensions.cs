@@ -12,22 +12,26 @@ public static class HeraldEndpointRouteBuilderExtensions
 {
     /// <summary>
     /// Maps subscribe, publish, batch, <c>info</c> and <c>events</c> under <paramref name="prefix"/> (API.md uses
-    /// <c>/streams</c>). Returns the group, so the usual conventions (authorization, CORS, rate limiting) chain on it.
+    /// <c>/streams</c>). Returns the group, so the usual conventions (<c>RequireAuthorization</c>, <c>RequireCors</c>,
+    /// <c>RequireRateLimiting</c>, <c>WithTags</c> and other OpenAPI metadata) chain on it and reach each of these endpoints.
     /// </summary>
     public static RouteGroupBuilder MapHerald(this IEndpointRouteBuilder endpoints, string prefix = "/streams")
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         RouteGroupBuilder group = endpoints.MapGroup(prefix);
-        IServiceProvider services = endpoints.ServiceProvider;
-        SubscribeEndpoint subscribe = services.GetRequiredService<SubscribeEndpoint>();
-        PublishEndpoints publish = services.GetRequiredService<PublishEndpoints>();
-        ReadEndpoints read = services.GetRequiredService<ReadEndpoints>();
 
-        group.MapGet("/{name}", (HttpContext context, string name) => StoreFailureGuard.RunAsync(context, subscribe.SubscribeAsync(context, name)));
-        group.MapPost("/{name}", (HttpContext context, string name) => StoreFailureGuard.RunAsync(context, publish.PublishAsync(context, name)));
-        group.MapPost("/{name}/batch", (HttpContext context, string name) => StoreFailureGuard.RunAsync(context, publish.PublishBatchAsync(context, name)));
-        group.MapGet("/{name}/info", (HttpContext context, string name) => StoreFailureGuard.RunAsync(context, read.InfoAsync(context, name)));
-        group.MapGet("/{name}/events", (HttpContext context, string name) => StoreFailureGuard.RunAsync(context, read.EventsAsync(context, name)));
+        // The handlers are resolved per request (singletons: a cached lookup), not here: mapping must not open the store
+        // or read the options, so that bad options or an unusable store fail the host's start, with the option named.
+        group.MapGet("/{name}", (HttpContext context, string name) =>
+            StoreFailureGuard.RunAsync(context, context.RequestServices.GetRequiredService<SubscribeEndpoint>().SubscribeAsync(context, name)));
+        group.MapPost("/{name}", (HttpContext context, string name) =>
+            StoreFailureGuard.RunAsync(context, context.RequestServices.GetRequiredService<PublishEndpoints>().PublishAsync(context, name)));
+        group.MapPost("/{name}/batch", (HttpContext context, string name) =>
+            StoreFailureGuard.RunAsync(context, context.RequestServices.GetRequiredService<PublishEndpoints>().PublishBatchAsync(context, name)));
+        group.MapGet("/{name}/info", (HttpContext context, string name) =>
+            StoreFailureGuard.RunAsync(context, context.RequestServices.GetRequiredService<ReadEndpoints>().InfoAsync(context, name)));
+        group.MapGet("/{name}/events", (HttpContext context, string name) =>
+            StoreFailureGuard.RunAsync(context, context.RequestServices.GetRequiredService<ReadEndpoints>().EventsAsync(context, name)));
         return group;
     }
 

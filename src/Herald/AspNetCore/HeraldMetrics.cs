@@ -54,4 +54,18 @@ internal sealed class HeraldMetrics
     public Histogram DeliveryLag { get; }
 
     public Counter RejectedRequests { get; }
+
+    /// <summary>Records one append, from HTTP or <see cref="IEventPublisher"/> alike: a replay is counted, not published.</summary>
+    public void ObserveAppend(TimeSpan duration, AppendResult result, int eventCount)
+    {
+        AppendDuration.Observe(duration.TotalSeconds);
+        if (result.Replayed)
+        {
+            IdempotentReplays.Inc();
+        }
+        else
+        {
+            EventsPublished.Inc(eventCount);
+        }
+    }
 }

@@ -23,7 +23,8 @@ public static class HeraldServiceCollectionExtensions
             options.Configure(configure);
         }
 
-        options.Validate(o => o.Validate().Count == 0, "invalid").ValidateOnStart();
+        // HeraldOptionsValidator reports every problem, each naming its option; ValidateOnStart makes them fail the start.
+        options.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HeraldOptions>, HeraldOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<HeraldMetrics>();
@@ -32,6 +33,7 @@ public static class HeraldServiceCollectionExtensions
         services.TryAddSingleton<PublishEndpoints>();
         services.TryAddSingleton<SubscribeEndpoint>();
         services.TryAddSingleton<ReadEndpoints>();
+        services.TryAddSingleton<IEventPublisher, EventPublisher>();
         services.AddHostedService<HeraldLifetime>();
         return new HeraldBuilder(services);
     }

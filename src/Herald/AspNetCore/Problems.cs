@@ -51,6 +51,12 @@ internal sealed record Problem(int Status, string Slug, string Title, string Det
         "Invalid position",
         $"{source} must be a decimal event ID from 0 to 9223372036854775807 with no sign, leading zero or space.");
 
+    public static Problem StreamForbidden(string name, bool publish) => new(
+        StatusCodes.Status403Forbidden,
+        "stream-forbidden",
+        "Not allowed on this stream",
+        $"The application does not allow this caller to {(publish ? "publish on" : "read")} the stream {Describe(name)}.");
+
     public static Problem BadRequest(string slug, string title, string detail) => new(StatusCodes.Status400BadRequest, slug, title, detail);
 
     public static Problem TooLarge(string detail) => new(StatusCodes.Status413PayloadTooLarge, "too-large", "Request too large", detail);

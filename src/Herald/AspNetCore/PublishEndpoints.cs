@@ -32,6 +32,11 @@ internal sealed partial class PublishEndpoints
             return;
         }
 
+        if (await StreamAccess.DeniedAsync(context, name, publish: true))
+        {
+            return;
+        }
+
         string? eventType = null;
         StringValues types = context.Request.Query["event"];
         if (types.Count > 0)
@@ -82,6 +87,11 @@ internal sealed partial class PublishEndpoints
         if (Precheck(context, name, out string? key) is Problem rejected)
         {
             await Problems.WriteAsync(context, rejected);
+            return;
+        }
+
+        if (await StreamAccess.DeniedAsync(context, name, publish: true))
+        {
             return;
         }
 
@@ -159,16 +169,7 @@ internal sealed partial class PublishEndpoints
             return null;
         }
 
-        _metrics.AppendDuration.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
-        if (result.Replayed)
-        {
-            _metrics.IdempotentReplays.Inc();
-        }
-        else
-        {
-            _metrics.EventsPublished.Inc(events.Count);
-        }
-
+        _metrics.ObserveAppend(Stopwatch.GetElapsedTime(started), result, events.Count);
         return result;
     }
 

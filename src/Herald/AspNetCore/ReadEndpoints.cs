@@ -26,6 +26,11 @@ internal sealed class ReadEndpoints
             return;
         }
 
+        if (await StreamAccess.DeniedAsync(context, name, publish: false))
+        {
+            return;
+        }
+
         StreamInfo info = await _log.GetInfoAsync(name, context.RequestAborted);
         int subscribers = _hub.SubscriberCount(name);
         await JsonResponses.WriteAsync(context, StatusCodes.Status200OK, (name, info, subscribers, _log.Epoch), static (json, s) =>
@@ -51,6 +56,11 @@ internal sealed class ReadEndpoints
         if (!StreamNames.IsValid(name))
         {
             await Problems.WriteAsync(context, Problem.InvalidStreamName(name));
+            return;
+        }
+
+        if (await StreamAccess.DeniedAsync(context, name, publish: false))
+        {
             return;
         }
 

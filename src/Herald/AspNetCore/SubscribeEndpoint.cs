@@ -35,6 +35,11 @@ internal sealed partial class SubscribeEndpoint
             return;
         }
 
+        if (await StreamAccess.DeniedAsync(context, name, publish: false))
+        {
+            return;
+        }
+
         if (!TryReadPosition(context.Request, out long? position, out Problem? problem)
             || !TryReadEpoch(context.Request, out string? epoch, out problem))
         {

@@ -12,11 +12,11 @@ namespace Herald.Server.Tests.Infrastructure;
 /// </summary>
 internal sealed class HeraldHost : IAsyncDisposable
 {
-    private HeraldHost(WebApplication app, Uri baseAddress)
+    private HeraldHost(WebApplication app, Uri baseAddress, HttpClient? client = null)
     {
         App = app;
         BaseAddress = baseAddress;
-        Client = TestHttp.CreateClient(baseAddress);
+        Client = client ?? TestHttp.CreateClient(baseAddress);
     }
 
     public WebApplication App { get; }
@@ -46,15 +46,44 @@ internal sealed class HeraldHost : IAsyncDisposable
         return StartAsync(app);
     }
 
+    /// <summary>
+    /// The host the shared integration tests run against, on the memory store (or SQLite at <paramref name="sqlitePath"/>)
+    /// with <paramref name="options"/> applied over the host's own. An embedded host's <see cref="Client"/> is the app's
+    /// client (<see cref="EmbeddingAppClientHandler"/>), so tests keep writing API.md's <c>/streams/…</c> paths.
+    /// </summary>
+    public static async Task<HeraldHost> StartAsync(HostKind kind, Action<HeraldOptions>? options = null, string? sqlitePath = null)
+    {
+        if (kind == HostKind.Standalone)
+        {
+            ServerSettings settings = sqlitePath is null ? new ServerSettings() : new ServerSettings { Store = StoreLocation.Parse("sqlite:" + sqlitePath) };
+            return await StartAsync(settings, builder =>
+            {
+                if (options is not null)
+                {
+                    // After AddHerald's own Configure, so these win over the command line's values.
+                    builder.Services.Configure(options);
+                }
+            });
+        }
+
+        WebApplication app = EmbeddingApp.Build(options, sqlitePath, QuietLogging);
+        return await StartAsync(app, baseAddress => new HttpClient(new EmbeddingAppClientHandler(TestHttp.CreateHandler(), EmbeddingApp.MemberKey))
+        {
+            BaseAddress = baseAddress,
+            Timeout = TestTimeouts.Bulk,
+        });
+    }
+
     /// <summary>Starts an app a test built itself (e.g. with extra middleware); it must listen on 127.0.0.1:0.</summary>
-    public static async Task<HeraldHost> StartAsync(WebApplication app)
+    public static async Task<HeraldHost> StartAsync(WebApplication app, Func<Uri, HttpClient>? createClient = null)
     {
         using CancellationTokenSource timeout = new(TestTimeouts.Start);
         await app.StartAsync(timeout.Token);
         IServerAddressesFeature addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()
             ?? throw new InvalidOperationException("Kestrel exposes no IServerAddressesFeature.");
         string address = addresses.Addresses.Single();
-        return new HeraldHost(app, new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal)));
+        Uri baseAddress = new(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
+        return new HeraldHost(app, baseAddress, createClient?.Invoke(baseAddress));
     }
 
     /// <summary>Test output stays readable: only warnings and errors from the host.</summary>
@@ -87,6 +116,24 @@ public sealed class MemoryHostFixture : IAsyncLifetime
     internal HeraldHost Host => _host ?? throw new InvalidOperationException("The host has not started.");
 
     public async Task InitializeAsync() => _host = await HeraldHost.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        if (_host is not null)
+        {
+            await _host.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>The embedding app (<see cref="EmbeddingApp"/>) shared by the tests of one class: memory store, default options.</summary>
+public sealed class EmbeddedHostFixture : IAsyncLifetime
+{
+    private HeraldHost? _host;
+
+    internal HeraldHost Host => _host ?? throw new InvalidOperationException("The host has not started.");
+
+    public async Task InitializeAsync() => _host = await HeraldHost.StartAsync(HostKind.Embedded);
 
     public async Task DisposeAsync()
     {

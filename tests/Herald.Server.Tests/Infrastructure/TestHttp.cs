@@ -10,7 +10,11 @@ namespace Herald.Server.Tests.Infrastructure;
 internal static class TestHttp
 {
     /// <param name="receiveBufferBytes">A small socket receive buffer makes a client that stops reading push back on the server quickly.</param>
-    public static HttpClient CreateClient(Uri baseAddress, int? receiveBufferBytes = null)
+    public static HttpClient CreateClient(Uri baseAddress, int? receiveBufferBytes = null) =>
+        // Timeout covers a request up to its headers; SSE bodies are read with their own bounded waits.
+        new(CreateHandler(receiveBufferBytes)) { BaseAddress = baseAddress, Timeout = TestTimeouts.Bulk };
+
+    public static SocketsHttpHandler CreateHandler(int? receiveBufferBytes = null)
     {
         SocketsHttpHandler handler = new()
         {
@@ -36,8 +40,7 @@ internal static class TestHttp
             };
         }
 
-        // Timeout covers a request up to its headers; SSE bodies are read with their own bounded waits.
-        return new HttpClient(handler) { BaseAddress = baseAddress, Timeout = TestTimeouts.Bulk };
+        return handler;
     }
 }
 

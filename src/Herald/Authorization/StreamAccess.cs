@@ -1,0 +1,31 @@
+using Herald.AspNetCore;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Herald;
+
+/// <summary>The one call each endpoint makes to the application's <see cref="IHeraldAuthorizer"/>, after Herald's own checks.</summary>
+internal static class StreamAccess
+{
+    /// <summary>Asks the authorizer, if any; on a refusal writes the <c>403</c> and returns <see langword="true"/>.</summary>
+    public static async ValueTask<bool> DeniedAsync(HttpContext context, string stream, bool publish)
+    {
+        // From the request's services, so an authorizer may depend on scoped services (a DbContext, the current tenant).
+        IHeraldAuthorizer? authorizer = context.RequestServices.GetService<IHeraldAuthorizer>();
+        if (authorizer is null)
+        {
+            return false;
+        }
+
+        bool allowed = publish
+            ? await authorizer.CanPublishAsync(context, stream, context.RequestAborted).ConfigureAwait(false)
+            : await authorizer.CanSubscribeAsync(context, stream, context.RequestAborted).ConfigureAwait(false);
+        if (allowed)
+        {
+            return false;
+        }
+
+        await Problems.WriteAsync(context, Problem.StreamForbidden(stream, publish)).ConfigureAwait(false);
+        return true;
+    }
+}
