@@ -28,6 +28,11 @@ public static class HeraldEndpointRouteBuilderExtensions
         group.MapPost("/{name}/batch", (HttpContext context, string name) => StoreFailureGuard.RunAsync(context, publish.PublishBatchAsync(context, name)));
         group.MapGet("/{name}/info", (HttpContext context, string name) => StoreFailureGuard.RunAsync(context, read.InfoAsync(context, name)));
         group.MapGet("/{name}/events", (HttpContext context, string name) => StoreFailureGuard.RunAsync(context, read.EventsAsync(context, name)));
+        if (services.GetRequiredService<Microsoft.Extensions.Options.IOptions<HeraldOptions>>().Value.CorsOrigins.Count > 0)
+        {
+            group.RequireCors(HeraldCors.PolicyName); // the host runs app.UseCors(); see HeraldOptions.CorsOrigins
+        }
+
         return group;
     }
 
@@ -39,21 +44,14 @@ public static class HeraldEndpointRouteBuilderExtensions
         group.MapGet("/healthz", () => Results.Text("ok\n"));
         group.MapGet("/readyz", async (IEventLog log, CancellationToken cancellationToken) =>
         {
-            using CancellationTokenSource timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(TimeSpan.FromSeconds(2));
-            bool ready;
-            try
-            {
-                ready = await log.IsReadyAsync(timeout.Token).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or EventLogUnavailableException)
-            {
-                ready = false;
-            }
-
+            bool ready = await StoreReadiness.CheckAsync(log, cancellationToken).ConfigureAwait(false);
             return ready ? Results.Text("ready\n") : Results.Text("not ready: the store does not answer\n", statusCode: StatusCodes.Status503ServiceUnavailable);
         });
-        group.MapMetrics("/metrics", endpoints.ServiceProvider.GetRequiredService<HeraldMetrics>().Registry);
+        HeraldMetrics metrics = endpoints.ServiceProvider.GetRequiredService<HeraldMetrics>();
+        IServiceProvider services = endpoints.ServiceProvider;
+        metrics.Registry.AddBeforeCollectCallback(async cancellationToken =>
+            metrics.StoreReady.Set(await StoreReadiness.CheckAsync(services.GetRequiredService<IEventLog>(), cancellationToken).ConfigureAwait(false) ? 1 : 0));
+        group.MapMetrics("/metrics", metrics.Registry);
         return group;
     }
 }

@@ -33,6 +33,12 @@ public static class HeraldServiceCollectionExtensions
         services.TryAddSingleton<SubscribeEndpoint>();
         services.TryAddSingleton<ReadEndpoints>();
         services.AddHostedService<HeraldLifetime>();
+        services.TryAddSingleton<SubscriberAuthorization>();
+        services.TryAddSingleton<ConnectionLimits>();
+        services.TryAddSingleton<PublishRateLimit>();
+        services.AddHostedService<SubscriberLagSampler>();
+        services.AddCors();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<Microsoft.AspNetCore.Cors.Infrastructure.CorsOptions>, HeraldCors>());
         return new HeraldBuilder(services);
     }
 
