@@ -25,7 +25,8 @@ start_all() {
   pids+=($!)
   for _ in $(seq 1 100); do rcli ping >/dev/null 2>&1 && break; sleep 0.1; done
   for port in "${ports[@]}"; do
-    "$server" --urls "http://127.0.0.1:$port" --store "redis://127.0.0.1:$rport" >"$work/node-$port.log" 2>&1 &
+    # Every load-test client connects from 127.0.0.1: lift the per-address subscription cap (100 by default).
+    "$server" --urls "http://127.0.0.1:$port" --store "redis://127.0.0.1:$rport" --max-connections-per-ip 0 >"$work/node-$port.log" 2>&1 &
     pids+=($!)
     for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
   done

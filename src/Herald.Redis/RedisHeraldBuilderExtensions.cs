@@ -37,10 +37,7 @@ public static class RedisHeraldBuilderExtensions
             HeraldMetrics? metrics = sp.GetService<HeraldMetrics>();
             if (metrics is not null)
             {
-                Counter regressions = Metrics.WithCustomRegistry(metrics.Registry).CreateCounter(
-                    "herald_sequence_regressions_total",
-                    "Appends that found Redis's counter for a stream below an ID this node had seen (lost writes) and continued above it: IDs skipped, never repeated.");
-                metrics.Registry.AddBeforeCollectCallback(() => regressions.IncTo(store.SequenceRegressions));
+                metrics.Registry.AddBeforeCollectCallback(() => metrics.SequenceRegressions.IncTo(store.SequenceRegressions));
             }
 
             return store;

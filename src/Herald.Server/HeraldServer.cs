@@ -16,6 +16,10 @@ internal static class HeraldServer
 
         // Say nothing about the stack to whoever connects.
         builder.WebHost.ConfigureKestrel(o => o.AddServerHeader = false);
+        builder.WebHost.ConfigureKestrel(o => ServerLimits.Apply(o.Limits, settings));
+
+        // Request logs at Information print the URL with its query, where a subscriber's access_token may be: keep them off.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.ShutdownTimeout);
         builder.Logging.AddSimpleConsole(o =>
         {
@@ -32,6 +36,8 @@ internal static class HeraldServer
             {
                 o.PublisherKeys.Add(key);
             }
+
+            ServerLimits.Apply(o, settings);
         });
         if (settings.Store.Kind == StoreKind.Sqlite)
         {
@@ -48,6 +54,7 @@ internal static class HeraldServer
 
         configure?.Invoke(builder);
         WebApplication app = builder.Build();
+        app.UseCors(); // applies HeraldOptions.CorsOrigins to the endpoints MapHerald marks
         app.MapHerald("/streams");
         app.MapHeraldOperations();
         return app;

@@ -23,7 +23,11 @@ internal static class ServerCommandLine
         };
         Option<long> retention = new("--retention") { Description = "Events kept per stream; at least the last N stay readable.", DefaultValueFactory = _ => 100_000, HelpName = "events" };
         Option<string[]> publisherKeys = new("--publisher-key") { Description = "Bearer key that may publish (repeatable). Without any, only loopback clients may publish.", HelpName = "key", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
-        Option<string> subscriberKey = new("--subscriber-key") { Description = "Secret for subscriber JWTs (HS256). Not available in this version: the server refuses to start rather than run unprotected.", HelpName = "secret" };
+        Option<string> subscriberKey = new("--subscriber-key")
+        {
+            Description = "Secret (at least 32 bytes) for subscriber JWTs (HS256). When set, subscribe, info and events need a token with an exp and a 'streams' claim listing the stream or *, in 'Authorization: Bearer' or ?access_token=.",
+            HelpName = "secret",
+        };
         Option<double> heartbeat = new("--heartbeat") { Description = "Seconds between heartbeat comments on idle streams.", DefaultValueFactory = _ => 15, HelpName = "seconds" };
         Option<double> shutdownTimeout = new("--shutdown-timeout") { Description = "Seconds a graceful stop (SIGTERM) may take before requests are cut off.", DefaultValueFactory = _ => 10, HelpName = "seconds" };
         Option<string> synchronous = new("--sqlite-synchronous") { Description = "full (an acknowledged event survives power loss) or normal (survives a process crash, faster).", DefaultValueFactory = _ => "full", HelpName = "mode" };
@@ -35,9 +39,25 @@ internal static class ServerCommandLine
             HelpName = "n",
         };
 
+        Option<string[]> corsOrigins = new("--cors-origin") { Description = "Origin (scheme://host[:port]) whose browser pages may call the stream endpoints (repeatable); * allows any origin.", HelpName = "origin", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
+        Option<int> maxConnections = new("--max-connections") { Description = "Open SSE subscriptions this node accepts; more get 503 with Retry-After. 0: no cap.", DefaultValueFactory = _ => 10_000, HelpName = "n" };
+        Option<int> maxConnectionsPerIp = new("--max-connections-per-ip")
+        {
+            Description = "Open SSE subscriptions per client IP address; more get 429 with Retry-After. 0: no cap. Raise it (or 0) behind a reverse proxy and for load tests from one address.",
+            DefaultValueFactory = _ => 100,
+            HelpName = "n",
+        };
+        Option<int> publishRate = new("--publish-rate") { Description = "Publish requests per second per publisher (its key, else its IP), as a token bucket; over it: 429 with Retry-After. 0: no limit.", DefaultValueFactory = _ => 0, HelpName = "per-second" };
+        Option<int> publishBurst = new("--publish-burst") { Description = "Publish requests a publisher may send at once above --publish-rate. 0: one second's worth.", DefaultValueFactory = _ => 0, HelpName = "requests" };
+        Option<int> maxEventBytes = new("--max-event-bytes") { Description = "Largest body of a single publish; larger: 413.", DefaultValueFactory = _ => 1024 * 1024, HelpName = "bytes" };
+        Option<int> maxBatchBytes = new("--max-batch-bytes") { Description = "Largest body of a batch publish; larger: 413.", DefaultValueFactory = _ => 16 * 1024 * 1024, HelpName = "bytes" };
+        Option<int> maxHeadersBytes = new("--max-request-headers-bytes") { Description = "Largest total size of a request's headers; larger: 431.", DefaultValueFactory = _ => 32 * 1024, HelpName = "bytes" };
+        Option<int> maxLineBytes = new("--max-request-line-bytes") { Description = "Largest request line (method, path and query); longer: 414.", DefaultValueFactory = _ => 8 * 1024, HelpName = "bytes" };
+
         RootCommand root = new("Herald: a Server-Sent Events hub whose event IDs are 1, 2, 3, … per stream, never reused or reset.")
         {
             urls, store, retention, publisherKeys, subscriberKey, heartbeat, shutdownTimeout, synchronous, waitReplicas,
+            corsOrigins, maxConnections, maxConnectionsPerIp, publishRate, publishBurst, maxEventBytes, maxBatchBytes, maxHeadersBytes, maxLineBytes,
         };
 
         ParseResult result = root.Parse(args);
@@ -62,11 +82,6 @@ internal static class ServerCommandLine
         if (!Uri.TryCreate(urlValue, UriKind.Absolute, out Uri? uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
         {
             return Fail(error, $"--urls must be an http:// or https:// address, not '{urlValue}'");
-        }
-
-        if (result.GetResult(subscriberKey) is not null)
-        {
-            return Fail(error, "--subscriber-key is not available in this version yet; put an authenticating proxy in front of subscribers");
         }
 
         long retentionValue = result.GetValue(retention);
@@ -104,6 +119,11 @@ internal static class ServerCommandLine
             return Fail(error, "--publisher-key must be at least 16 characters with no whitespace");
         }
 
+        if (ServerLimitOptions.Check(result, subscriberKey, corsOrigins, [maxConnections, maxConnectionsPerIp, publishRate, publishBurst], [maxEventBytes, maxBatchBytes, maxHeadersBytes, maxLineBytes], [maxHeadersBytes, maxLineBytes]) is string limitError)
+        {
+            return Fail(error, limitError);
+        }
+
         return (new ServerSettings
         {
             Urls = urlValue,
@@ -114,6 +134,16 @@ internal static class ServerCommandLine
             ShutdownTimeout = TimeSpan.FromSeconds(shutdownValue),
             SqliteSynchronousFull = result.GetValue(synchronous) == "full",
             RedisWaitReplicas = waitReplicasValue,
+            SubscriberKey = result.GetValue(subscriberKey),
+            CorsOrigins = result.GetValue(corsOrigins) ?? [],
+            MaxConnections = result.GetValue(maxConnections),
+            MaxConnectionsPerIp = result.GetValue(maxConnectionsPerIp),
+            PublishRate = result.GetValue(publishRate),
+            PublishBurst = result.GetValue(publishBurst),
+            MaxEventBytes = result.GetValue(maxEventBytes),
+            MaxBatchBytes = result.GetValue(maxBatchBytes),
+            MaxRequestHeadersBytes = result.GetValue(maxHeadersBytes),
+            MaxRequestLineBytes = result.GetValue(maxLineBytes),
         }, 0);
     }
 

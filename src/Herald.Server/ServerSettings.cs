@@ -23,4 +23,34 @@ internal sealed record ServerSettings
 
     /// <summary>Redis replicas that must acknowledge an append (<c>WAIT</c>) before <c>201</c>; 0 does not wait.</summary>
     public int RedisWaitReplicas { get; init; }
+
+    /// <summary>HS256 secret for subscriber JWTs (<c>--subscriber-key</c>); null: subscribing is open.</summary>
+    public string? SubscriberKey { get; init; }
+
+    /// <summary>Origins allowed by CORS (<c>--cors-origin</c>, repeatable; <c>*</c> for any).</summary>
+    public IReadOnlyList<string> CorsOrigins { get; init; } = [];
+
+    /// <summary>Open SSE subscriptions in total (<c>--max-connections</c>); 0: no cap.</summary>
+    public int MaxConnections { get; init; } = 10_000;
+
+    /// <summary>Open SSE subscriptions per client IP (<c>--max-connections-per-ip</c>); 0: no cap.</summary>
+    public int MaxConnectionsPerIp { get; init; } = 100;
+
+    /// <summary>Publish requests per second per publisher (<c>--publish-rate</c>); 0: no limit.</summary>
+    public int PublishRate { get; init; }
+
+    /// <summary>Token bucket size of the publish rate (<c>--publish-burst</c>); 0: one second's worth.</summary>
+    public int PublishBurst { get; init; }
+
+    /// <summary>Largest single publish body (<c>--max-event-bytes</c>, API.md: 1 MiB).</summary>
+    public int MaxEventBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>Largest batch body (<c>--max-batch-bytes</c>, API.md: 16 MiB).</summary>
+    public int MaxBatchBytes { get; init; } = 16 * 1024 * 1024;
+
+    /// <summary>Kestrel's cap on all request headers together (<c>--max-request-headers-bytes</c>); over it: <c>431</c>.</summary>
+    public int MaxRequestHeadersBytes { get; init; } = 32 * 1024;
+
+    /// <summary>Kestrel's cap on the request line, i.e. method, path and query (<c>--max-request-line-bytes</c>); over it: <c>414</c>.</summary>
+    public int MaxRequestLineBytes { get; init; } = 8 * 1024;
 }

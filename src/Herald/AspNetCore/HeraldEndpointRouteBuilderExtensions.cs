@@ -32,7 +32,29 @@ public static class HeraldEndpointRouteBuilderExtensions
             StoreFailureGuard.RunAsync(context, context.RequestServices.GetRequiredService<ReadEndpoints>().InfoAsync(context, name)));
         group.MapGet("/{name}/events", (HttpContext context, string name) =>
             StoreFailureGuard.RunAsync(context, context.RequestServices.GetRequiredService<ReadEndpoints>().EventsAsync(context, name)));
+        if (CorsConfigured(endpoints.ServiceProvider))
+        {
+            group.RequireCors(HeraldCors.PolicyName); // the host runs app.UseCors(); see HeraldOptions.CorsOrigins
+        }
+
         return group;
+    }
+
+    /// <summary>
+    /// Whether the options name CORS origins. Read at mapping time because CORS metadata must be on the endpoints (and
+    /// only when the host has CORS middleware); options that fail validation count as none here, so the host's start
+    /// still fails with the message that names the bad option.
+    /// </summary>
+    private static bool CorsConfigured(IServiceProvider services)
+    {
+        try
+        {
+            return services.GetRequiredService<Microsoft.Extensions.Options.IOptions<HeraldOptions>>().Value.CorsOrigins.Count > 0;
+        }
+        catch (Microsoft.Extensions.Options.OptionsValidationException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Maps <c>/healthz</c> (the process runs), <c>/readyz</c> (the store answers) and <c>/metrics</c> (Prometheus).</summary>
@@ -43,21 +65,14 @@ public static class HeraldEndpointRouteBuilderExtensions
         group.MapGet("/healthz", () => Results.Text("ok\n"));
         group.MapGet("/readyz", async (IEventLog log, CancellationToken cancellationToken) =>
         {
-            using CancellationTokenSource timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(TimeSpan.FromSeconds(2));
-            bool ready;
-            try
-            {
-                ready = await log.IsReadyAsync(timeout.Token).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or EventLogUnavailableException)
-            {
-                ready = false;
-            }
-
+            bool ready = await StoreReadiness.CheckAsync(log, cancellationToken).ConfigureAwait(false);
             return ready ? Results.Text("ready\n") : Results.Text("not ready: the store does not answer\n", statusCode: StatusCodes.Status503ServiceUnavailable);
         });
-        group.MapMetrics("/metrics", endpoints.ServiceProvider.GetRequiredService<HeraldMetrics>().Registry);
+        HeraldMetrics metrics = endpoints.ServiceProvider.GetRequiredService<HeraldMetrics>();
+        IServiceProvider services = endpoints.ServiceProvider;
+        metrics.Registry.AddBeforeCollectCallback(async cancellationToken =>
+            metrics.StoreReady.Set(await StoreReadiness.CheckAsync(services.GetRequiredService<IEventLog>(), cancellationToken).ConfigureAwait(false) ? 1 : 0));
+        group.MapMetrics("/metrics", metrics.Registry);
         return group;
     }
 }

@@ -33,6 +33,25 @@ internal sealed class HeraldMetrics
             "herald_rejected_requests_total",
             "Requests answered with a problem+json error (4xx or 5xx), by status.",
             new CounterConfiguration { LabelNames = ["status"] });
+        ConnectionsRejected = factory.CreateCounter(
+            "herald_connections_rejected_total",
+            "Subscriptions refused by a connection cap: per_ip (429) or total (503).",
+            new CounterConfiguration { LabelNames = ["reason"] });
+        PublishesRateLimited = factory.CreateCounter("herald_publishes_rate_limited_total", "Publish requests refused by the publish rate limit (429).");
+        ResetFrames = factory.CreateCounter("herald_reset_frames_total", "reset frames sent: subscribers whose position or epoch this store does not know.");
+        ReplayDepth = factory.CreateHistogram(
+            "herald_replay_depth_events",
+            "Events a subscription had to replay when it started (the stream's last ID minus its position; 0 for live).",
+            new HistogramConfiguration { Buckets = [0, 1, 10, 100, 1_000, 10_000, 100_000, 1_000_000] });
+        SubscriberLag = factory.CreateHistogram(
+            "herald_subscriber_lag_events",
+            "How many events each open subscription is behind its stream's last ID, sampled on the heartbeat clock.",
+            new HistogramConfiguration { Buckets = [0, 1, 10, 100, 1_000, 10_000, 100_000, 1_000_000] });
+        SubscriberLagMax = factory.CreateGauge("herald_subscriber_lag_events_max", "The largest lag in events of any open subscription at the last heartbeat sample.");
+        StoreReady = factory.CreateGauge("herald_store_ready", "1 when the store answered the readiness check made at this scrape (as /readyz does), else 0.");
+        SequenceRegressions = factory.CreateCounter(
+            "herald_sequence_regressions_total",
+            "Appends that found the shared store's counter for a stream below an ID this node had seen (lost writes) and continued above it: IDs skipped, never repeated. Always 0 on single-node stores.");
     }
 
     public CollectorRegistry Registry { get; }
@@ -54,6 +73,22 @@ internal sealed class HeraldMetrics
     public Histogram DeliveryLag { get; }
 
     public Counter RejectedRequests { get; }
+
+    public Counter ConnectionsRejected { get; }
+
+    public Counter PublishesRateLimited { get; }
+
+    public Counter ResetFrames { get; }
+
+    public Histogram ReplayDepth { get; }
+
+    public Histogram SubscriberLag { get; }
+
+    public Gauge SubscriberLagMax { get; }
+
+    public Gauge StoreReady { get; }
+
+    public Counter SequenceRegressions { get; }
 
     /// <summary>Records one append, from HTTP or <see cref="IEventPublisher"/> alike: a replay is counted, not published.</summary>
     public void ObserveAppend(TimeSpan duration, AppendResult result, int eventCount)

@@ -32,6 +32,39 @@ public sealed class HeraldOptions
     /// </summary>
     public IList<string> PublisherKeys { get; } = [];
 
+    /// <summary>
+    /// Secret for subscriber JWTs (HS256, its UTF-8 bytes, at least 32). When set, subscribe, <c>info</c> and <c>events</c>
+    /// need a token whose <c>streams</c> claim lists the stream or <c>*</c> (API.md "Security"). Null: subscribing is open.
+    /// </summary>
+    public string? SubscriberKey { get; set; }
+
+    /// <summary>Tolerance for <c>exp</c> and <c>nbf</c> of subscriber tokens, for clocks that disagree a little (default 30 s).</summary>
+    public TimeSpan SubscriberTokenClockSkew { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Browser origins (e.g. <c>https://app.example.com</c>) allowed to call the Herald endpoints from other origins (CORS);
+    /// <c>*</c> allows any origin. Empty: no CORS headers. The host must run <c>app.UseCors()</c> (the standalone server does).
+    /// </summary>
+    public IList<string> CorsOrigins { get; } = [];
+
+    /// <summary>Open SSE subscriptions this node accepts in total; more get <c>503</c> with <c>Retry-After</c>. 0: no cap.</summary>
+    public int MaxConnections { get; set; } = 10_000;
+
+    /// <summary>
+    /// Open SSE subscriptions per client IP address; more get <c>429</c> with <c>Retry-After</c>. 0: no cap. Behind a
+    /// reverse proxy every client has the proxy's address: raise it or set 0 and limit per client in the proxy.
+    /// </summary>
+    public int MaxConnectionsPerIp { get; set; } = 100;
+
+    /// <summary>
+    /// Publish requests (single or batch) per second per publisher (its key, else its IP address), as a token bucket;
+    /// over it: <c>429</c> with <c>Retry-After</c>. 0 (the default): no limit.
+    /// </summary>
+    public int PublishRateLimit { get; set; }
+
+    /// <summary>Publish requests a publisher may send at once above <see cref="PublishRateLimit"/> (the bucket's size). 0: one second's worth.</summary>
+    public int PublishBurst { get; set; }
+
     /// <summary>Every problem with the options, each naming its option; empty when they are fine.</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -83,6 +116,44 @@ public sealed class HeraldOptions
                 errors.Add($"{nameof(PublisherKeys)}: a publisher key must be at least 16 characters with no whitespace.");
                 break;
             }
+        }
+
+        if (SubscriberKey is not null && System.Text.Encoding.UTF8.GetByteCount(SubscriberKey) < 32)
+        {
+            errors.Add($"{nameof(SubscriberKey)} must be at least 32 bytes of UTF-8 (HS256 needs a 256-bit key).");
+        }
+
+        if (SubscriberTokenClockSkew < TimeSpan.Zero || SubscriberTokenClockSkew > TimeSpan.FromHours(1))
+        {
+            errors.Add($"{nameof(SubscriberTokenClockSkew)} must be between 0 and 1 h.");
+        }
+
+        foreach (string origin in CorsOrigins)
+        {
+            if (!AspNetCore.HeraldCors.IsValidOrigin(origin))
+            {
+                errors.Add($"{nameof(CorsOrigins)}: '{origin}' is not an origin (scheme://host[:port], no path) or '*'.");
+            }
+        }
+
+        if (MaxConnections < 0)
+        {
+            errors.Add($"{nameof(MaxConnections)} must be 0 (no cap) or more.");
+        }
+
+        if (MaxConnectionsPerIp < 0)
+        {
+            errors.Add($"{nameof(MaxConnectionsPerIp)} must be 0 (no cap) or more.");
+        }
+
+        if (PublishRateLimit < 0)
+        {
+            errors.Add($"{nameof(PublishRateLimit)} must be 0 (no limit) or more.");
+        }
+
+        if (PublishBurst < 0)
+        {
+            errors.Add($"{nameof(PublishBurst)} must be 0 (one second's worth) or more.");
         }
 
         return errors;

@@ -35,6 +35,12 @@ public static class HeraldServiceCollectionExtensions
         services.TryAddSingleton<ReadEndpoints>();
         services.TryAddSingleton<IEventPublisher, EventPublisher>();
         services.AddHostedService<HeraldLifetime>();
+        services.TryAddSingleton<SubscriberAuthorization>();
+        services.TryAddSingleton<ConnectionLimits>();
+        services.TryAddSingleton<PublishRateLimit>();
+        services.AddHostedService<SubscriberLagSampler>();
+        services.AddCors();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<Microsoft.AspNetCore.Cors.Infrastructure.CorsOptions>, HeraldCors>());
         return new HeraldBuilder(services);
     }
 

@@ -131,6 +131,11 @@ internal sealed partial class PublishEndpoints
             return denied;
         }
 
+        if (HeraldGuards.CheckPublishRate(context) is Problem limited)
+        {
+            return limited;
+        }
+
         if (!StreamNames.IsValid(name))
         {
             return Problem.InvalidStreamName(name);

@@ -20,6 +20,11 @@ internal sealed class ReadEndpoints
 
     public async Task InfoAsync(HttpContext context, string name)
     {
+        if (!await HeraldGuards.SubscriberMayReadAsync(context, name))
+        {
+            return;
+        }
+
         if (!StreamNames.IsValid(name))
         {
             await Problems.WriteAsync(context, Problem.InvalidStreamName(name));
@@ -53,6 +58,11 @@ internal sealed class ReadEndpoints
 
     public async Task EventsAsync(HttpContext context, string name)
     {
+        if (!await HeraldGuards.SubscriberMayReadAsync(context, name))
+        {
+            return;
+        }
+
         if (!StreamNames.IsValid(name))
         {
             await Problems.WriteAsync(context, Problem.InvalidStreamName(name));

@@ -29,6 +29,11 @@ internal sealed partial class SubscribeEndpoint
 
     public async Task SubscribeAsync(HttpContext context, string name)
     {
+        if (!await HeraldGuards.SubscriberMayReadAsync(context, name))
+        {
+            return;
+        }
+
         if (!StreamNames.IsValid(name))
         {
             await Problems.WriteAsync(context, Problem.InvalidStreamName(name));
@@ -53,6 +58,12 @@ internal sealed partial class SubscribeEndpoint
             return;
         }
 
+        using ConnectionLimits.ConnectionSlot? slot = await HeraldGuards.EnterSubscriptionAsync(context);
+        if (slot is null)
+        {
+            return;
+        }
+
         StartEventStream(context);
         CancellationToken aborted = context.RequestAborted;
 
@@ -68,9 +79,10 @@ internal sealed partial class SubscribeEndpoint
             ControlFrames.WriteHello(output, name, _log.Epoch, info.Last);
             (long cursor, string outcome) = Resume(output, position, epoch, info);
             _metrics.Resumes.WithLabels(outcome).Inc();
+            _metrics.ReplayDepth.Observe(Math.Max(0, info.Last - cursor));
             Log.Subscribed(_logger, name, outcome, cursor);
 
-            var subscription = new SubscriptionCursor(_hub, _log, state, output, _metrics, _options, cursor);
+            var subscription = new SubscriptionCursor(_hub, _log, state, output, _metrics, _options, cursor) { StreamLastAtStart = info.Last };
             await output.FlushAsync(aborted);
             await subscription.RunAsync(aborted);
             Log.Unsubscribed(_logger, name, subscription.Position);
@@ -98,6 +110,7 @@ internal sealed partial class SubscribeEndpoint
         if (after > info.Last || (epoch is not null && !string.Equals(epoch, _log.Epoch, StringComparison.Ordinal)))
         {
             ControlFrames.WriteReset(output, after, info.Last, _log.Epoch);
+            _metrics.ResetFrames.Inc();
             return ((info.First ?? (info.Last + 1)) - 1, "reset");
         }
 

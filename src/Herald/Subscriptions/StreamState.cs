@@ -5,6 +5,7 @@ internal sealed class StreamState
 {
     private TaskCompletionSource _wake = NewSource();
     private long _knownLast;
+    private readonly HashSet<SubscriptionCursor> _cursors = [];
 
     public StreamState(string name, int hotTailCapacity)
     {
@@ -27,6 +28,36 @@ internal sealed class StreamState
 
     /// <summary>Completes at the next append, heartbeat tick, shutdown or disconnect. Take it before reading, so nothing slips between.</summary>
     public Task NextWake => Volatile.Read(ref _wake).Task;
+
+    /// <summary>Registers an open cursor so that the lag sampler can see it; removed with <see cref="RemoveCursor"/>.</summary>
+    public void AddCursor(SubscriptionCursor cursor)
+    {
+        lock (_cursors)
+        {
+            _cursors.Add(cursor);
+        }
+    }
+
+    public void RemoveCursor(SubscriptionCursor cursor)
+    {
+        lock (_cursors)
+        {
+            _cursors.Remove(cursor);
+        }
+    }
+
+    /// <summary>Adds each open cursor's distance, in events, from the stream's last known ID.</summary>
+    public void CollectLags(List<long> lags)
+    {
+        long known = KnownLast;
+        lock (_cursors)
+        {
+            foreach (SubscriptionCursor cursor in _cursors)
+            {
+                lags.Add(Math.Max(0, Math.Max(known, cursor.StreamLastAtStart) - cursor.Position));
+            }
+        }
+    }
 
     public void Advance(long last)
     {

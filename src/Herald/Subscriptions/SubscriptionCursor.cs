@@ -41,7 +41,23 @@ internal sealed class SubscriptionCursor
     /// <summary>The last ID written to the client.</summary>
     public long Position { get; private set; }
 
+    /// <summary>The stream's last ID when the subscription started: what a replaying cursor is behind, before any new append.</summary>
+    public long StreamLastAtStart { get; init; }
+
     public async Task RunAsync(CancellationToken aborted)
+    {
+        _state.AddCursor(this);
+        try
+        {
+            await RunCoreAsync(aborted).ConfigureAwait(false);
+        }
+        finally
+        {
+            _state.RemoveCursor(this);
+        }
+    }
+
+    private async Task RunCoreAsync(CancellationToken aborted)
     {
         TimeProvider clock = _hub.TimeProvider;
         _lastWrite = clock.GetTimestamp();

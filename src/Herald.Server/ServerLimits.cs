@@ -1,0 +1,34 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace Herald.Server;
+
+/// <summary>Carries the security and limit settings of the command line into Herald's options and Kestrel's limits.</summary>
+internal static class ServerLimits
+{
+    // Kestrel's body cap is a backstop behind Herald's own 413s: Herald reads one byte past its limit and answers
+    // problem+json, and a socket read may bring a little more than that, so Kestrel must not fire first.
+    private const int BodyHeadroomBytes = 1024 * 1024;
+
+    public static void Apply(HeraldOptions options, ServerSettings settings)
+    {
+        options.SubscriberKey = settings.SubscriberKey;
+        foreach (string origin in settings.CorsOrigins)
+        {
+            options.CorsOrigins.Add(origin);
+        }
+
+        options.MaxConnections = settings.MaxConnections;
+        options.MaxConnectionsPerIp = settings.MaxConnectionsPerIp;
+        options.PublishRateLimit = settings.PublishRate;
+        options.PublishBurst = settings.PublishBurst;
+        options.MaxEventBytes = settings.MaxEventBytes;
+        options.MaxBatchBytes = settings.MaxBatchBytes;
+    }
+
+    public static void Apply(KestrelServerLimits limits, ServerSettings settings)
+    {
+        limits.MaxRequestHeadersTotalSize = settings.MaxRequestHeadersBytes;
+        limits.MaxRequestLineSize = settings.MaxRequestLineBytes;
+        limits.MaxRequestBodySize = (long)Math.Max(settings.MaxEventBytes, settings.MaxBatchBytes) + BodyHeadroomBytes;
+    }
+}

@@ -1,0 +1,38 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Herald.AspNetCore;
+
+/// <summary>
+/// The checks the endpoints make before doing any work: subscriber tokens (<see cref="SubscriberAuthorization"/>),
+/// connection caps (<see cref="ConnectionLimits"/>) and the publish rate (<see cref="PublishRateLimit"/>). Each is one
+/// call from its handler; the logic lives in those classes.
+/// </summary>
+internal static class HeraldGuards
+{
+    /// <summary>Whether the request may read <paramref name="stream"/>; when not, the 401 or 403 has been answered.</summary>
+    public static async ValueTask<bool> SubscriberMayReadAsync(HttpContext context, string stream)
+    {
+        SubscriberAuthorization authorization = context.RequestServices.GetRequiredService<SubscriberAuthorization>();
+        if (!authorization.IsEnabled)
+        {
+            return true;
+        }
+
+        if (await authorization.CheckAsync(context, stream) is Problem denied)
+        {
+            await Problems.WriteAsync(context, denied);
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>A slot under the connection caps, to dispose when the subscription ends; null when refused (answered).</summary>
+    public static ValueTask<ConnectionLimits.ConnectionSlot?> EnterSubscriptionAsync(HttpContext context) =>
+        context.RequestServices.GetRequiredService<ConnectionLimits>().EnterAsync(context);
+
+    /// <summary>Null when the publisher is within its rate; else the 429 to answer.</summary>
+    public static Problem? CheckPublishRate(HttpContext context) =>
+        context.RequestServices.GetRequiredService<PublishRateLimit>().Check(context);
+}
