@@ -50,6 +50,8 @@ internal static class HeraldServer
         WebApplication app = builder.Build();
         app.MapHerald("/streams");
         app.MapHeraldOperations();
+        app.MapHeraldClient();
+        app.MapHeraldConsole();
         return app;
     }
 }

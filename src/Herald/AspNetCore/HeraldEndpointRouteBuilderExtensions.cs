@@ -11,7 +11,7 @@ namespace Herald;
 public static class HeraldEndpointRouteBuilderExtensions
 {
     /// <summary>
-    /// Maps subscribe, publish, batch, <c>info</c> and <c>events</c> under <paramref name="prefix"/> (API.md uses
+    /// Maps the stream list (<c>GET</c> on the prefix itself), subscribe, publish, batch, <c>info</c> and <c>events</c> under <paramref name="prefix"/> (API.md uses
     /// <c>/streams</c>). Returns the group, so the usual conventions (authorization, CORS, rate limiting) chain on it.
     /// </summary>
     public static RouteGroupBuilder MapHerald(this IEndpointRouteBuilder endpoints, string prefix = "/streams")
@@ -23,6 +23,7 @@ public static class HeraldEndpointRouteBuilderExtensions
         PublishEndpoints publish = services.GetRequiredService<PublishEndpoints>();
         ReadEndpoints read = services.GetRequiredService<ReadEndpoints>();
 
+        group.MapGet(string.Empty, (HttpContext context) => StoreFailureGuard.RunAsync(context, read.ListAsync(context)));
         group.MapGet("/{name}", (HttpContext context, string name) => StoreFailureGuard.RunAsync(context, subscribe.SubscribeAsync(context, name)));
         group.MapPost("/{name}", (HttpContext context, string name) => StoreFailureGuard.RunAsync(context, publish.PublishAsync(context, name)));
         group.MapPost("/{name}/batch", (HttpContext context, string name) => StoreFailureGuard.RunAsync(context, publish.PublishBatchAsync(context, name)));
