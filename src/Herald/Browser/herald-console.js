@@ -85,7 +85,7 @@
     for (var i = 0; i <= 5; i++) {
       var x = pad.left + plotW * i / 5;
       g.beginPath(); g.moveTo(x, pad.top); g.lineTo(x, pad.top + plotH); g.stroke();
-      g.fillText('-' + (5 - i) + ' min', x - 16, height - 5);
+      g.fillText(i === 5 ? 'now' : '-' + (5 - i) + ' min', x - 16, height - 5);
     }
     function line(key, color, side) {
       var max = Math.max(1, Math.max.apply(null, samples.map(function (s) { return s[key]; })));
@@ -121,7 +121,7 @@
   function onStatus(s) {
     switch (s.state) {
       case 'connecting': show('waiting', s.attempt ? 'connecting (attempt ' + (s.attempt + 1) + ')…' : 'connecting…'); break;
-      case 'open': show('live', 'live at ' + s.lastEventId); break;
+      case 'open': show('live', 'live at ' + s.last); break;
       case 'resumed': show('live', 'resumed at ' + s.resumedAt + ' after ' + seconds(s.afterMs) + ', ' + s.missed + ' missed'); break;
       case 'retrying': show('waiting', 'connection lost at ' + s.lastEventId + (s.httpStatus ? ' (HTTP ' + s.httpStatus + ')' : '') + '; retrying in ' + seconds(s.delayMs)); break;
       case 'unauthorized': show('stopped', 'unauthorized: the token was refused'); break;
@@ -162,7 +162,11 @@
         lastEventId: start.from,
         epoch: start.epoch,
         types: start.types,
-        onEvent: function (e) { addRow([[String(e.id), 'n'], [e.type === 'message' ? '' : e.type], [e.data, 'data']]); },
+        onEvent: function (e) {
+          // Keeps a resume message up until the next one; otherwise the badge follows the newest ID.
+          if (/^live at /.test($('connection').textContent)) { show('live', 'live at ' + e.id); }
+          addRow([[String(e.id), 'n'], [e.type === 'message' ? '' : e.type], [e.data, 'data']]);
+        },
         onGap: function (g) { addRow([['', 'n'], ['gap'], ['events ' + g.from + '–' + g.to + ' were trimmed before they could be read']], 'notice'); },
         onReset: function (r) { addRow([['', 'n'], ['reset'], ['the store was replaced (epoch ' + r.epoch + '); replaying from its start']], 'notice'); },
         onStatus: onStatus
