@@ -46,4 +46,31 @@ public sealed class ConsoleTests(ITestOutputHelper output)
         Assert.True(new FileInfo(screenshot).Length > 0);
         Assert.DoesNotContain("[pageerror]", browser.ConsoleOutput, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Console_ConnectionLostAndBack_IndicatorShowsTheResume()
+    {
+        await using ServerProcess server = await ServerProcess.StartAsync("--store", "memory:");
+        await server.Client.PublishBatchAsync("orders", ["o1", "o2", "o3"]);
+        await using BadGatewayProxy proxy = new(server.BaseAddress);
+        await using BrowserPage browser = await BrowserPage.LaunchAsync();
+        await browser.Page.GotoAsync(new Uri(proxy.BaseAddress, "/#stream=orders").ToString());
+        await browser.WaitForAsync("/^live at 3$/.test(document.getElementById('connection').textContent)", "the indicator to say live at 3", TimeSpan.FromSeconds(30));
+
+        proxy.AnswerBadGateway = true;
+        await browser.WaitForAsync("/^connection lost at 3/.test(document.getElementById('connection').textContent)", "the indicator to say the connection was lost", TimeSpan.FromSeconds(30));
+        await server.Client.PublishAsync("orders", "o4");
+        proxy.AnswerBadGateway = false;
+
+        await browser.WaitForAsync(
+            "/^resumed at 3 after [0-9.]+ s, 0 missed$/.test(document.getElementById('connection').textContent)", "the indicator to show the resume", TimeSpan.FromSeconds(60));
+        await browser.WaitForAsync(
+            "document.querySelector('#tail tbody tr').cells[2].textContent === 'o4'", "o4, published while the proxy failed, in the tail", TimeSpan.FromSeconds(30));
+        string indicator = await browser.Page.InnerTextAsync("#connection");
+        output.WriteLine("indicator: " + indicator);
+        string screenshot = Path.Combine(AppContext.BaseDirectory, "TestResults", "herald-console-resumed.png");
+        await browser.Page.ScreenshotAsync(new() { Path = screenshot, FullPage = true });
+        output.WriteLine("console screenshot: " + screenshot);
+        Console.WriteLine("console screenshot: " + screenshot);
+    }
 }

@@ -108,6 +108,36 @@ public sealed class HeraldJsTests(ITestOutputHelper output)
         Assert.Equal(Enumerable.Range(1, 10), await browser.Page.EvaluateAsync<int[]>("plain.ids.slice()"));
     }
 
+    [Fact]
+    public async Task Subscribe_ReconnectAnswered401_ReportsUnauthorizedAndStopsRetrying()
+    {
+        await using ServerProcess server = await ServerProcess.StartAsync("--store", "memory:");
+        await using BadGatewayProxy proxy = new(server.BaseAddress);
+        await using BrowserPage browser = await BrowserPage.LaunchAsync();
+        await browser.OpenTestPageAsync(proxy.BaseAddress);
+        // A 100 ms first step: a subscription that kept retrying would make many attempts in the wait below.
+        await browser.Page.EvaluateAsync("startHerald('/streams/guarded', [], 100)");
+        await browser.WaitForAsync("statuses.some(s => s.state === 'open')", "the subscription to open", TimeSpan.FromSeconds(30));
+        await server.Client.PublishAsync("guarded", "before");
+        await browser.WaitForAsync("received.length >= 1", "the first event", Delivery);
+
+        // The token expired: the stream is cut and every reconnect is refused with 401.
+        proxy.AnswerUnauthorized = true;
+        await browser.WaitForAsync("statuses.some(s => s.state === 'unauthorized')", "herald.js to report unauthorized", TimeSpan.FromSeconds(60));
+        int connections = proxy.Connections;
+        proxy.AnswerUnauthorized = false;
+        await server.Client.PublishAsync("guarded", "after");
+
+        // Nothing signals "did not retry"; give a looping client (100 ms steps) two seconds to show itself.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        JsonElement statuses = await browser.Page.EvaluateAsync<JsonElement>("statuses.map(s => s.state)");
+        output.WriteLine("states: " + statuses.GetRawText());
+        Assert.Equal("unauthorized", statuses.EnumerateArray().Last().GetString());
+        Assert.Equal(connections, proxy.Connections);
+        Assert.Equal(["1:before"], await browser.Page.EvaluateAsync<string[]>("received.slice()"));
+        Assert.Equal(401, await browser.Page.EvaluateAsync<int>("statuses.find(s => s.state === 'unauthorized').httpStatus"));
+    }
+
     private static async Task WaitUntilAsync(Func<bool> condition, string what)
     {
         using CancellationTokenSource timeout = new(TimeSpan.FromSeconds(90));

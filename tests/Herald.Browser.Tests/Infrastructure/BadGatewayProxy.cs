@@ -8,12 +8,16 @@ namespace Herald.Browser.Tests.Infrastructure;
 /// A TCP relay on 127.0.0.1:0 in front of a real server that can play a proxy during a deploy: while
 /// <see cref="AnswerBadGateway"/> is set, every new connection gets <c>502 Bad Gateway</c> (after its request head) and is
 /// closed; otherwise bytes are relayed both ways untouched. Switching to 502 resets the open connections, as a proxy
-/// whose upstream went away does.
+/// whose upstream went away does. <see cref="AnswerUnauthorized"/> does the same with <c>401</c>, as an auth gateway
+/// does once a token has expired.
 /// </summary>
 internal sealed class BadGatewayProxy : IAsyncDisposable
 {
     private static readonly byte[] s_badGateway = Encoding.ASCII.GetBytes(
         "HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\nContent-Length: 12\r\nConnection: close\r\n\r\nbad gateway\n");
+
+    private static readonly byte[] s_unauthorized = Encoding.ASCII.GetBytes(
+        "HTTP/1.1 401 Unauthorized\r\nContent-Type: text/plain\r\nContent-Length: 13\r\nConnection: close\r\n\r\nunauthorized\n");
 
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly CancellationTokenSource _stop = new();
@@ -21,8 +25,9 @@ internal sealed class BadGatewayProxy : IAsyncDisposable
     private readonly List<TcpClient> _open = [];
     private readonly Uri _target;
     private readonly Task _accepting;
-    private volatile bool _badGateway;
+    private volatile byte[]? _answer;
     private int _badGatewayAnswers;
+    private int _connections;
 
     public BadGatewayProxy(Uri target)
     {
@@ -37,16 +42,27 @@ internal sealed class BadGatewayProxy : IAsyncDisposable
     /// <summary>How many 502 answers were sent.</summary>
     public int BadGatewayAnswers => Volatile.Read(ref _badGatewayAnswers);
 
+    /// <summary>Connections accepted so far, answered or relayed.</summary>
+    public int Connections => Volatile.Read(ref _connections);
+
     public bool AnswerBadGateway
     {
-        get => _badGateway;
-        set
+        get => _answer == s_badGateway;
+        set => Answer(value ? s_badGateway : null);
+    }
+
+    public bool AnswerUnauthorized
+    {
+        get => _answer == s_unauthorized;
+        set => Answer(value ? s_unauthorized : null);
+    }
+
+    private void Answer(byte[]? response)
+    {
+        _answer = response;
+        if (response is not null)
         {
-            _badGateway = value;
-            if (value)
-            {
-                ResetOpenConnections();
-            }
+            ResetOpenConnections();
         }
     }
 
@@ -85,11 +101,13 @@ internal sealed class BadGatewayProxy : IAsyncDisposable
         while (!_stop.IsCancellationRequested)
         {
             TcpClient client = await _listener.AcceptTcpClientAsync(_stop.Token);
-            _ = Task.Run(() => _badGateway ? AnswerBadGatewayAsync(client) : RelayAsync(client));
+            Interlocked.Increment(ref _connections);
+            byte[]? answer = _answer;
+            _ = Task.Run(() => answer is not null ? AnswerAsync(client, answer) : RelayAsync(client));
         }
     }
 
-    private async Task AnswerBadGatewayAsync(TcpClient client)
+    private async Task AnswerAsync(TcpClient client, byte[] answer)
     {
         using (client)
         {
@@ -97,8 +115,12 @@ internal sealed class BadGatewayProxy : IAsyncDisposable
             {
                 NetworkStream stream = client.GetStream();
                 await ReadRequestHeadAsync(stream);
-                await stream.WriteAsync(s_badGateway, _stop.Token);
-                Interlocked.Increment(ref _badGatewayAnswers);
+                await stream.WriteAsync(answer, _stop.Token);
+                if (answer == s_badGateway)
+                {
+                    Interlocked.Increment(ref _badGatewayAnswers);
+                }
+
                 client.Client.Shutdown(SocketShutdown.Send);
             }
             catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)

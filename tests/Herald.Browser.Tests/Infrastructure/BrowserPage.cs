@@ -22,10 +22,11 @@ internal sealed class BrowserPage : IAsyncDisposable
         <script src="/herald.js"></script>
         <script>
           window.received = []; window.statuses = []; window.gaps = []; window.resets = [];
-          window.startHerald = function (url, types) {
+          window.startHerald = function (url, types, minDelay) {
             window.subscription = Herald.subscribe(url, {
               lastEventId: 0,
               types: types || [],
+              minDelay: minDelay,
               onEvent: function (e) { received.push(e.id + ':' + e.data); },
               onGap: function (g) { gaps.push(g); },
               onReset: function (r) { resets.push(r); },
