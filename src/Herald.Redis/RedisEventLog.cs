@@ -25,6 +25,8 @@ public sealed partial class RedisEventLog : IEventLog, IWatchableEventLog
     private readonly ConcurrentDictionary<Task, byte> _inFlight = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly RedisKey _epochKey;
+    private readonly RedisKey _indexKey;
+    private readonly ConcurrentDictionary<string, byte> _indexed = new(StringComparer.Ordinal);
     private byte[] _scriptSha;
     private volatile string _epoch;
     private Task? _disposeTask;
@@ -38,6 +40,7 @@ public sealed partial class RedisEventLog : IEventLog, IWatchableEventLog
         _redis = redis;
         _db = redis.GetDatabase();
         _epochKey = options.KeyPrefix + ":epoch";
+        _indexKey = options.KeyPrefix + ":streams";
         _epoch = epoch;
         _scriptSha = scriptSha;
     }
@@ -181,6 +184,45 @@ public sealed partial class RedisEventLog : IEventLog, IWatchableEventLog
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Streams are listed from one sorted set, <c>&lt;prefix&gt;:streams</c>, whose members all have score 0, so Redis
+    /// keeps them in byte (ordinal) order and <c>ZRANGE BYLEX</c> pages through them. The set cannot be written by the
+    /// append script: on Redis Cluster a script may only touch keys of one slot, and every key of a stream carries the
+    /// stream's hash tag. So a node adds a stream with its own <c>ZADD</c>, sent with the first append to the stream that
+    /// the node makes, not on every append (one extra command per stream and node, not per event). A crash between the
+    /// two can at worst list a stream whose append failed (<c>Last</c> 0); the other way round is not possible because
+    /// the append is not acknowledged before the <c>ZADD</c> completes. The alternative, <c>SCAN</c> for
+    /// <c>*:last</c> keys, costs a walk of the whole keyspace on every Cluster primary for each page, and gives no order.
+    /// </remarks>
+    public async Task<IReadOnlyList<StreamSummary>> ListStreamsAsync(string? after, int max, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
+        ThrowIfDisposed();
+        try
+        {
+            RedisValue[] names = await _db.SortedSetRangeByValueAsync(
+                    _indexKey, after is null ? default : (RedisValue)after, default, after is null ? Exclude.None : Exclude.Start, Order.Ascending, skip: 0, take: max)
+                .WaitAsync(cancellationToken).ConfigureAwait(false);
+
+            // Pipelined: one round trip's latency for the page, not one per stream.
+            Task<StreamInfo>[] infos = [.. names.Select(name => GetInfoAsync(name!, cancellationToken))];
+            await Task.WhenAll(infos).ConfigureAwait(false);
+            var page = new StreamSummary[names.Length];
+            for (int i = 0; i < names.Length; i++)
+            {
+                StreamInfo info = infos[i].Result;
+                page[i] = new StreamSummary(names[i]!, info.First, info.Last);
+            }
+
+            return page;
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            throw Unavailable("Listing streams in Redis failed", ex);
+        }
+    }
+
+    /// <inheritdoc />
     public Task WaitForAppendAsync(string stream, long after, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(stream);
@@ -285,7 +327,14 @@ public sealed partial class RedisEventLog : IEventLog, IWatchableEventLog
         RedisResult result;
         try
         {
+            // See ListStreamsAsync: the index is written beside the script, once per stream and node.
+            Task? index = _indexed.ContainsKey(stream) ? null : _db.SortedSetAddAsync(_indexKey, stream, 0);
             result = await EvaluateAsync(keys, args).ConfigureAwait(false);
+            if (index is not null)
+            {
+                await index.ConfigureAwait(false);
+                _indexed.TryAdd(stream, 0);
+            }
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {

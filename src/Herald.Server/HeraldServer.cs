@@ -57,6 +57,8 @@ internal static class HeraldServer
         app.UseCors(); // applies HeraldOptions.CorsOrigins to the endpoints MapHerald marks
         app.MapHerald("/streams");
         app.MapHeraldOperations();
+        app.MapHeraldClient();
+        app.MapHeraldConsole();
         return app;
     }
 }

@@ -15,6 +15,9 @@ internal sealed class ReadSession : IDisposable
     private readonly SqliteCommand _info;
     private readonly SqliteParameter _infoStream;
     private readonly SqliteCommand _ping;
+    private readonly SqliteCommand _list;
+    private readonly SqliteParameter _listAfter;
+    private readonly SqliteParameter _listMax;
     private string? _lastType;
     private byte[] _lastTypeUtf8 = [];
 
@@ -35,6 +38,13 @@ internal sealed class ReadSession : IDisposable
 
         _ping = Prepare("SELECT 1");
         _ping.Prepare();
+
+        // Walks the unique index on name (BINARY collation: byte order, which is ordinal order for stream names' ASCII).
+        _list = Prepare(
+            "SELECT s.name, s.last, (SELECT MIN(e.id) FROM events e WHERE e.stream_id = s.stream_id) FROM streams s WHERE s.name > $after ORDER BY s.name LIMIT $max");
+        _listAfter = _list.Parameters.Add("$after", SqliteType.Text);
+        _listMax = _list.Parameters.Add("$max", SqliteType.Integer);
+        _list.Prepare();
     }
 
     public static ReadSession Open(string connectionString, int busyTimeoutMilliseconds)
@@ -97,6 +107,20 @@ internal sealed class ReadSession : IDisposable
         return new StreamInfo(first, last);
     }
 
+    public List<StreamSummary> ListStreams(string? after, int max)
+    {
+        _listAfter.Value = after ?? "";
+        _listMax.Value = max;
+        List<StreamSummary> page = new(Math.Min(max, 1024));
+        using SqliteDataReader reader = _list.ExecuteReader();
+        while (reader.Read())
+        {
+            page.Add(new StreamSummary(reader.GetString(0), reader.IsDBNull(2) ? null : reader.GetInt64(2), reader.GetInt64(1)));
+        }
+
+        return page;
+    }
+
     // A stream's events mostly share a type or two: hand out the same string instead of decoding one per event.
     private string TypeString(ReadOnlySpan<byte> utf8)
     {
@@ -116,6 +140,7 @@ internal sealed class ReadSession : IDisposable
         _read.Dispose();
         _info.Dispose();
         _ping.Dispose();
+        _list.Dispose();
         _connection.Dispose();
     }
 

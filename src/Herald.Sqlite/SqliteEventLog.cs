@@ -181,6 +181,19 @@ public sealed partial class SqliteEventLog : IEventLog
     }
 
     /// <inheritdoc />
+    public Task<IReadOnlyList<StreamSummary>> ListStreamsAsync(string? after, int max, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<IReadOnlyList<StreamSummary>>(cancellationToken);
+        }
+
+        return Task.FromResult<IReadOnlyList<StreamSummary>>(
+            Read(after ?? "", max, static (session, after, max) => session.ListStreams(after, max)));
+    }
+
+    /// <inheritdoc />
     public Task WaitForAppendAsync(string stream, long after, CancellationToken cancellationToken) =>
         _signals.WaitAsync(stream, after, cancellationToken);
 

@@ -520,6 +520,74 @@ public abstract class EventLogConformanceTests : IAsyncLifetime
         await Assert.ThrowsAsync<EventLogUnavailableException>(() => AppendAsync(log, "s", "late"));
     }
 
+    // ---- Listing ----
+
+    [Fact]
+    public async Task ListStreams_EmptyStore_ReturnsNothing()
+    {
+        IEventLog log = await NewLogAsync();
+
+        Assert.Empty(await log.ListStreamsAsync(null, 100, Token));
+    }
+
+    [Fact]
+    public async Task ListStreams_SeveralStreams_ListsEachOnceInOrdinalOrderWithFirstAndLast()
+    {
+        IEventLog log = await NewLogAsync();
+        await AppendAsync(log, "b", "b1");
+        await log.AppendAsync("a", [Event("a1"), Event("a2"), Event("a3")], null, Token);
+        await AppendAsync(log, "B", "B1");
+        await AppendAsync(log, "a-1", "x");
+        await AppendAsync(log, "b", "b2");
+
+        IReadOnlyList<StreamSummary> all = await log.ListStreamsAsync(null, 100, Token);
+
+        // Ordinal: upper case before lower case, '-' before letters and digits.
+        Assert.Equal(
+            [new StreamSummary("B", 1, 1), new StreamSummary("a", 1, 3), new StreamSummary("a-1", 1, 1), new StreamSummary("b", 1, 2)],
+            all);
+    }
+
+    [Theory]
+    [InlineData(null, 2, new[] { "B", "a" })]
+    [InlineData("a", 2, new[] { "a-1", "b" })]
+    [InlineData("a0", 10, new[] { "b", "c" })] // a name that is not a stream still positions the page
+    [InlineData("b", 5, new[] { "c" })]
+    [InlineData("c", 5, new string[0])]
+    public async Task ListStreams_AfterAndMax_ReturnsThePageAfterTheName(string? after, int max, string[] expected)
+    {
+        IEventLog log = await NewLogAsync();
+        foreach (string stream in new[] { "c", "a-1", "b", "B", "a" })
+        {
+            await AppendAsync(log, stream, "x");
+        }
+
+        IReadOnlyList<StreamSummary> page = await log.ListStreamsAsync(after, max, Token);
+
+        Assert.Equal(expected, page.Select(s => s.Name));
+    }
+
+    [Fact]
+    public async Task ListStreams_TrimmedStream_ReportsFirstRetainedAndLastGiven()
+    {
+        IEventLog log = await NewLogAsync(new EventLogOptions { Retention = 1 });
+        await log.AppendAsync("s", Enumerable.Range(1, 30).Select(i => Event($"e{i}")).ToArray(), null, Token);
+
+        StreamSummary listed = Assert.Single(await log.ListStreamsAsync(null, 10, Token));
+
+        Assert.Equal("s", listed.Name);
+        Assert.Equal(30, listed.Last);
+        Assert.Equal((await log.GetInfoAsync("s", Token)).First, listed.First);
+    }
+
+    [Fact]
+    public async Task ListStreams_MaxNotPositive_Throws()
+    {
+        IEventLog log = await NewLogAsync();
+
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => log.ListStreamsAsync(null, 0, Token));
+    }
+
     // ---- Helpers ----
 
     /// <summary>An event with a UTF-8 payload.</summary>

@@ -42,6 +42,20 @@ public abstract class PersistentEventLogConformanceTests : EventLogConformanceTe
     }
 
     [Fact]
+    public async Task Reopen_AfterDispose_ListsTheSameStreams()
+    {
+        IEventLog log = await NewLogAsync();
+        await AppendAsync(log, "s", "a");
+        await AppendAsync(log, "s", "b");
+        await AppendAsync(log, "other", "o");
+        await log.DisposeAsync();
+
+        IEventLog reopened = await ReopenAsync();
+
+        Assert.Equal([new StreamSummary("other", 1, 1), new StreamSummary("s", 1, 2)], await reopened.ListStreamsAsync(null, 10, Token));
+    }
+
+    [Fact]
     public async Task Reopen_AfterRetentionTrimmedHistory_ContinuesAfterLast()
     {
         var options = new EventLogOptions { Retention = 2 };

@@ -11,9 +11,10 @@ namespace Herald;
 public static class HeraldEndpointRouteBuilderExtensions
 {
     /// <summary>
-    /// Maps subscribe, publish, batch, <c>info</c> and <c>events</c> under <paramref name="prefix"/> (API.md uses
-    /// <c>/streams</c>). Returns the group, so the usual conventions (<c>RequireAuthorization</c>, <c>RequireCors</c>,
-    /// <c>RequireRateLimiting</c>, <c>WithTags</c> and other OpenAPI metadata) chain on it and reach each of these endpoints.
+    /// Maps the stream list (<c>GET</c> on the prefix itself), subscribe, publish, batch, <c>info</c> and <c>events</c>
+    /// under <paramref name="prefix"/> (API.md uses <c>/streams</c>). Returns the group, so the usual conventions
+    /// (<c>RequireAuthorization</c>, <c>RequireCors</c>, <c>RequireRateLimiting</c>, <c>WithTags</c> and other OpenAPI
+    /// metadata) chain on it and reach each of these endpoints.
     /// </summary>
     public static RouteGroupBuilder MapHerald(this IEndpointRouteBuilder endpoints, string prefix = "/streams")
     {
@@ -22,6 +23,8 @@ public static class HeraldEndpointRouteBuilderExtensions
 
         // The handlers are resolved per request (singletons: a cached lookup), not here: mapping must not open the store
         // or read the options, so that bad options or an unusable store fail the host's start, with the option named.
+        group.MapGet(string.Empty, (HttpContext context) =>
+            StoreFailureGuard.RunAsync(context, context.RequestServices.GetRequiredService<ReadEndpoints>().ListAsync(context)));
         group.MapGet("/{name}", (HttpContext context, string name) =>
             StoreFailureGuard.RunAsync(context, context.RequestServices.GetRequiredService<SubscribeEndpoint>().SubscribeAsync(context, name)));
         group.MapPost("/{name}", (HttpContext context, string name) =>

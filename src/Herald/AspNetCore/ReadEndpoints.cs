@@ -82,17 +82,10 @@ internal sealed class ReadEndpoints
             return;
         }
 
-        int limit = DefaultLimit;
-        StringValues limitValues = context.Request.Query["limit"];
-        if (limitValues.Count > 0)
+        if (!TryGetLimit(context, out int limit))
         {
-            if (limitValues.Count > 1 || !StreamPosition.TryParse(limitValues[0], out long requested) || requested < 1)
-            {
-                await Problems.WriteAsync(context, Problem.BadRequest("invalid-limit", "Invalid limit", $"limit must be a whole number from 1; values above {MaxLimit} are capped."));
-                return;
-            }
-
-            limit = (int)Math.Min(requested, MaxLimit);
+            await Problems.WriteAsync(context, Problem.BadRequest("invalid-limit", "Invalid limit", $"limit must be a whole number from 1; values above {MaxLimit} are capped."));
+            return;
         }
 
         IReadOnlyList<StoredEvent> events = await _log.ReadAsync(name, after, limit, context.RequestAborted);
@@ -121,5 +114,93 @@ internal sealed class ReadEndpoints
             json.WriteEndArray();
             json.WriteNumber("last", s.Last);
         });
+    }
+
+    /// <summary>
+    /// docs/api-additions.md "List streams": one page of streams in ordinal order of their names, with this node's
+    /// subscriber count, and the name to pass as <c>after</c> for the next page.
+    /// </summary>
+    public async Task ListAsync(HttpContext context)
+    {
+        string? after = null;
+        StringValues afterValues = context.Request.Query["after"];
+        if (afterValues.Count > 0)
+        {
+            after = afterValues[0];
+            if (afterValues.Count > 1 || after is null || !StreamNames.IsValid(after))
+            {
+                await Problems.WriteAsync(context, Problem.BadRequest(
+                    "invalid-after", "Invalid after", "after must be a stream name (the next member of the previous page), given once."));
+                return;
+            }
+        }
+
+        if (!TryGetLimit(context, out int limit))
+        {
+            await Problems.WriteAsync(context, Problem.BadRequest("invalid-limit", "Invalid limit", $"limit must be a whole number from 1; values above {MaxLimit} are capped."));
+            return;
+        }
+
+        // One more than asked: whether it comes back says if there is a next page, without an empty last page to fetch.
+        IReadOnlyList<StreamSummary> found = await _log.ListStreamsAsync(after, limit + 1, context.RequestAborted);
+        bool more = found.Count > limit;
+        int count = Math.Min(found.Count, limit);
+        var page = new (StreamSummary Stream, int Subscribers)[count];
+        for (int i = 0; i < count; i++)
+        {
+            page[i] = (found[i], _hub.SubscriberCount(found[i].Name));
+        }
+
+        string? next = more ? page[^1].Stream.Name : null;
+        await JsonResponses.StreamAsync(context, StatusCodes.Status200OK, (page, next), static (json, s) =>
+        {
+            json.WriteStartArray("streams");
+            foreach ((StreamSummary stream, int subscribers) in s.page)
+            {
+                json.WriteStartObject();
+                json.WriteString("name", stream.Name);
+                if (stream.First is long first)
+                {
+                    json.WriteNumber("first", first);
+                }
+                else
+                {
+                    json.WriteNull("first");
+                }
+
+                json.WriteNumber("last", stream.Last);
+                json.WriteNumber("subscribers", subscribers);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            if (s.next is null)
+            {
+                json.WriteNull("next");
+            }
+            else
+            {
+                json.WriteString("next", s.next);
+            }
+        });
+    }
+
+    // API.md "Read": limit defaults to 100 and is capped at 1000; anything but one whole number from 1 is a 400.
+    private static bool TryGetLimit(HttpContext context, out int limit)
+    {
+        limit = DefaultLimit;
+        StringValues limitValues = context.Request.Query["limit"];
+        if (limitValues.Count == 0)
+        {
+            return true;
+        }
+
+        if (limitValues.Count > 1 || !StreamPosition.TryParse(limitValues[0], out long requested) || requested < 1)
+        {
+            return false;
+        }
+
+        limit = (int)Math.Min(requested, MaxLimit);
+        return true;
     }
 }

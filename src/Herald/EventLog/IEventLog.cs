@@ -32,6 +32,14 @@ public interface IEventLog : IAsyncDisposable
     Task<StreamInfo> GetInfoAsync(string stream, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Lists up to <paramref name="max"/> streams whose name sorts after <paramref name="after"/> (ordinal order; all
+    /// streams when it is <see langword="null"/>), in ordinal order of their names: the pages of <c>GET /streams</c>.
+    /// A stream is listed once it was appended to; in a distributed store, a stream whose first append failed may be
+    /// listed with <c>Last</c> 0.
+    /// </summary>
+    Task<IReadOnlyList<StreamSummary>> ListStreamsAsync(string? after, int max, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Completes once an event with an ID greater than <paramref name="after"/> has been appended on this stream since the
     /// process started, which may be already. A cheap signal: it may complete early, so callers read the log again.
     /// </summary>

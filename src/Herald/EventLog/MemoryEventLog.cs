@@ -99,6 +99,27 @@ public sealed class MemoryEventLog : IEventLog
     }
 
     /// <inheritdoc />
+    public Task<IReadOnlyList<StreamSummary>> ListStreamsAsync(string? after, int max, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
+
+        // A sort per page: fine for a store that lives in one process's memory.
+        List<StreamSummary> page = [];
+        foreach (KeyValuePair<string, StreamLog> stream in _streams
+            .Where(s => after is null || string.CompareOrdinal(s.Key, after) > 0)
+            .OrderBy(s => s.Key, StringComparer.Ordinal)
+            .Take(max))
+        {
+            lock (stream.Value)
+            {
+                page.Add(new StreamSummary(stream.Key, stream.Value.First, stream.Value.Last));
+            }
+        }
+
+        return Task.FromResult<IReadOnlyList<StreamSummary>>(page);
+    }
+
+    /// <inheritdoc />
     public Task WaitForAppendAsync(string stream, long after, CancellationToken cancellationToken) =>
         _signals.WaitAsync(stream, after, cancellationToken);
 

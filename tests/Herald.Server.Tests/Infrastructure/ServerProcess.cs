@@ -55,10 +55,13 @@ internal sealed partial class ServerProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts the server with <paramref name="args"/> (plus <c>--urls http://127.0.0.1:0</c>) and waits until it serves.</summary>
+    /// <summary>
+    /// Starts the server with <paramref name="args"/> (plus <c>--urls http://127.0.0.1:0</c> unless they name a URL, as a
+    /// restart on the same port does) and waits until it serves.
+    /// </summary>
     public static async Task<ServerProcess> StartAsync(params string[] args)
     {
-        ServerProcess server = new(Launch(["--urls", "http://127.0.0.1:0", .. args]));
+        ServerProcess server = new(Launch(args.Contains("--urls") ? args : ["--urls", "http://127.0.0.1:0", .. args]));
         server._process.OutputDataReceived += (_, e) => server.OnLine(e.Data);
         server._process.ErrorDataReceived += (_, e) => server.OnLine(e.Data);
         server._process.Exited += (_, _) => server._serving.TrySetException(new InvalidOperationException("The server exited before serving."));

@@ -1,0 +1,76 @@
+using Herald.Browser.Tests.Infrastructure;
+using Herald.Server.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace Herald.Browser.Tests;
+
+/// <summary>The live console at <c>/</c> in a real browser: streams table, live tail (through herald.js), indicator.</summary>
+public sealed class ConsoleTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Console_StreamChosen_ShowsStreamsAndLiveTail()
+    {
+        await using ServerProcess server = await ServerProcess.StartAsync("--store", "memory:");
+        await server.Client.PublishAsync("orders", """{"order":1}""", eventType: "order.paid");
+        await server.Client.PublishAsync("orders", "untyped two");
+        await server.Client.PublishAsync("audit", "a1");
+        await using BrowserPage browser = await BrowserPage.LaunchAsync();
+
+        await browser.Page.GotoAsync(new Uri(server.BaseAddress, "/#stream=orders").ToString());
+
+        // The streams table, from GET /streams.
+        await browser.WaitForAsync(
+            "[...document.querySelectorAll('#streams tbody tr')].map(r => r.cells[0].textContent).join(',') === 'audit,orders'",
+            "the streams table to list audit and orders", TimeSpan.FromSeconds(30));
+        // The tail replays the recent history, then goes live: an event published now appears with its id, type and data.
+        await browser.WaitForAsync("document.querySelectorAll('#tail tbody tr').length >= 2", "the recent events in the tail", TimeSpan.FromSeconds(30));
+        await browser.WaitForAsync("/^live at \\d+/.test(document.getElementById('connection').textContent)", "the indicator to say live", TimeSpan.FromSeconds(30));
+        await server.Client.PublishAsync("orders", """{"order":3,"status":"shipped"}""", eventType: "order.paid");
+        await browser.WaitForAsync(
+            "(() => { const r = document.querySelector('#tail tbody tr'); return r && r.cells[0].textContent === '3'; })()",
+            "event 3 at the top of the tail", TimeSpan.FromSeconds(30));
+
+        string[][] rows = await browser.Page.EvaluateAsync<string[][]>(
+            "[...document.querySelectorAll('#tail tbody tr')].map(r => [...r.cells].map(c => c.textContent))");
+        Assert.Equal(
+            [["3", "order.paid", """{"order":3,"status":"shipped"}"""], ["2", "", "untyped two"], ["1", "order.paid", """{"order":1}"""]],
+            rows);
+        Assert.Equal("1", await browser.Page.EvaluateAsync<string>(
+            "[...document.querySelectorAll('#streams tbody tr')].find(r => r.cells[0].textContent === 'orders').cells[3].textContent"));
+
+        string screenshot = Path.Combine(AppContext.BaseDirectory, "TestResults", "herald-console.png");
+        Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
+        await browser.Page.ScreenshotAsync(new() { Path = screenshot, FullPage = true });
+        output.WriteLine("console screenshot: " + screenshot);
+        Console.WriteLine("console screenshot: " + screenshot);
+        Assert.True(new FileInfo(screenshot).Length > 0);
+        Assert.DoesNotContain("[pageerror]", browser.ConsoleOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Console_ConnectionLostAndBack_IndicatorShowsTheResume()
+    {
+        await using ServerProcess server = await ServerProcess.StartAsync("--store", "memory:");
+        await server.Client.PublishBatchAsync("orders", ["o1", "o2", "o3"]);
+        await using BadGatewayProxy proxy = new(server.BaseAddress);
+        await using BrowserPage browser = await BrowserPage.LaunchAsync();
+        await browser.Page.GotoAsync(new Uri(proxy.BaseAddress, "/#stream=orders").ToString());
+        await browser.WaitForAsync("/^live at 3$/.test(document.getElementById('connection').textContent)", "the indicator to say live at 3", TimeSpan.FromSeconds(30));
+
+        proxy.AnswerBadGateway = true;
+        await browser.WaitForAsync("/^connection lost at 3/.test(document.getElementById('connection').textContent)", "the indicator to say the connection was lost", TimeSpan.FromSeconds(30));
+        await server.Client.PublishAsync("orders", "o4");
+        proxy.AnswerBadGateway = false;
+
+        await browser.WaitForAsync(
+            "/^resumed at 3 after [0-9.]+ s, 0 missed$/.test(document.getElementById('connection').textContent)", "the indicator to show the resume", TimeSpan.FromSeconds(60));
+        await browser.WaitForAsync(
+            "document.querySelector('#tail tbody tr').cells[2].textContent === 'o4'", "o4, published while the proxy failed, in the tail", TimeSpan.FromSeconds(30));
+        string indicator = await browser.Page.InnerTextAsync("#connection");
+        output.WriteLine("indicator: " + indicator);
+        string screenshot = Path.Combine(AppContext.BaseDirectory, "TestResults", "herald-console-resumed.png");
+        await browser.Page.ScreenshotAsync(new() { Path = screenshot, FullPage = true });
+        output.WriteLine("console screenshot: " + screenshot);
+        Console.WriteLine("console screenshot: " + screenshot);
+    }
+}
