@@ -57,7 +57,14 @@ internal static class BenchCommand
             BenchResult measured;
             try
             {
+                double? benchCpu = ProcessCpu.Seconds(Environment.ProcessId);
+                double? serverCpu = ProcessCpu.Seconds(settings.ServerPid);
                 measured = await BenchScenarios.RunAsync(settings, cancellationToken).ConfigureAwait(false);
+                measured = measured with
+                {
+                    BenchCpuSeconds = ProcessCpu.Seconds(Environment.ProcessId) - benchCpu,
+                    ServerCpuSeconds = ProcessCpu.Seconds(settings.ServerPid) - serverCpu,
+                };
             }
             catch (Exception e) when (e is SocketException or IOException)
             {

@@ -24,6 +24,7 @@ internal static class BenchReport
         Row("missing / duplicates / out of order", $"{r.Missing} / {r.Duplicates} / {r.OutOfOrder}");
         Row("lagging or disconnected subscribers", r.Lagging.ToString(CultureInfo.InvariantCulture));
         Row("publish errors", r.PublishErrors.ToString(CultureInfo.InvariantCulture));
+        Row("CPU seconds: bench / server", $"{F(r.BenchCpuSeconds ?? double.NaN, 2)} / {F(r.ServerCpuSeconds ?? double.NaN, 2)}");
         if (r.RssBeforeKiB is not null)
         {
             Row("server RSS before / after KiB", $"{r.RssBeforeKiB} / {r.RssAfterKiB}");
@@ -62,6 +63,8 @@ internal static class BenchReport
         ["rssBeforeKiB"] = r.RssBeforeKiB,
         ["rssAfterKiB"] = r.RssAfterKiB,
         ["rssPerConnectionKiB"] = r.RssPerConnectionKiB is double perConnection ? Math.Round(perConnection, 2) : null,
+        ["benchCpuSeconds"] = r.BenchCpuSeconds,
+        ["serverCpuSeconds"] = r.ServerCpuSeconds,
         ["exact"] = r.Exact,
     });
 

@@ -37,6 +37,12 @@ internal sealed record BenchResult
 
     public long? RssAfterKiB { get; init; }
 
+    /// <summary>CPU seconds this bench process used during the run (includes the fill phase of catch-up).</summary>
+    public double? BenchCpuSeconds { get; init; }
+
+    /// <summary>CPU seconds the server used during the run, when its PID was given.</summary>
+    public double? ServerCpuSeconds { get; init; }
+
     public double PublishesPerSecond => PublishSeconds > 0 ? Publishes / PublishSeconds : 0;
 
     public double DeliveriesPerSecond => Seconds > 0 ? Deliveries / Seconds : 0;

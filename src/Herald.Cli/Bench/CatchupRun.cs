@@ -34,7 +34,7 @@ internal static class CatchupRun
         Stopwatch clock = Stopwatch.StartNew();
         SubscriberSet reader = await SubscriberSet.OpenAsync(settings.Server, settings.Stream, 1, lastEventId: 0, latency: null, pooled: false, cancellationToken).ConfigureAwait(false);
         await using System.Runtime.CompilerServices.ConfiguredAsyncDisposable disposeReader = reader.ConfigureAwait(false);
-        SseSubscriber subscriber = reader.Subscribers.Count == 1 ? reader.Subscribers[0] : throw new IOException("The catch-up subscriber could not connect.");
+        SseSubscriber subscriber = reader.Connected == 1 ? reader.Subscribers[0] : throw new IOException("The catch-up subscriber could not connect.");
         Task reached = subscriber.ReachedAsync(acknowledged);
         if (subscriber.LastId < acknowledged)
         {

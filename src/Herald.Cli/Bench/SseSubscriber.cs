@@ -127,11 +127,18 @@ internal sealed class SseSubscriber : IDisposable
             int end;
             while ((end = head.AsSpan(0, length).IndexOf("\r\n\r\n"u8)) < 0)
             {
-                int read = await _socket.ReceiveAsync(head.AsMemory(length), SocketFlags.None, cancellationToken).ConfigureAwait(false);
-                if (read == 0 || (length += read) == head.Length)
+                if (length == head.Length)
                 {
-                    throw new IOException("The server closed the connection or sent an oversized head.");
+                    throw new IOException("The response head is larger than 4 KiB.");
                 }
+
+                int read = await _socket.ReceiveAsync(head.AsMemory(length), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    throw new IOException("The server closed the connection before answering.");
+                }
+
+                length += read;
             }
 
             ReadOnlySpan<byte> status = head.AsSpan(0, end);
