@@ -27,7 +27,7 @@ internal sealed record BenchSettings
     public int? ServerPid { get; init; }
 
     /// <summary>A fresh stream for every run, so IDs start at 1 and every subscriber can check them from there.</summary>
-    public string Stream { get; init; } = $"bench-{DateTime.UtcNow:HHmmssfff}-{Environment.ProcessId}";
+    public string Stream { get; init; } = $"bench-{DateTime.UtcNow:HHmmss}-{Guid.NewGuid():N}";
 
     /// <summary>How long to wait, once publishing stops, for subscribers to receive every acknowledged event.</summary>
     public TimeSpan Drain => TimeSpan.FromSeconds(Math.Max(10, Duration.TotalSeconds));
