@@ -11,7 +11,7 @@ seconds=${SECONDS_PER_RUN:-8}
 url="http://127.0.0.1:$port"
 dotnet build Herald.slnx -c Release -v q -nologo >/dev/null
 server=src/Herald.Server/bin/Release/net10.0/Herald.Server
-load=bench/Herald.Load/bin/Release/net10.0/Herald.Load
+herald=src/Herald.Cli/bin/Release/net10.0/Herald.Cli
 work=$(mktemp -d)
 pid=""
 cleanup() { [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null; rm -rf "$work"; }
@@ -33,10 +33,10 @@ measure() {
   for _ in $(seq 1 "$runs"); do
     start "$store"
     # Warm-up (JIT, connections) outside the measured window, of the path the scenario measures.
-    "$load" publish --url "$url" --seconds 2 --publishers 8 >/dev/null
-    if [ "$scenario" = replay ]; then "$load" replay --url "$url" --events 20000 >/dev/null; fi
+    "$herald" bench --scenario publish --server "$url" --duration 2 --publishers 8 >/dev/null 2>&1
+    if [ "$scenario" = catchup ]; then "$herald" bench --scenario catchup --server "$url" --events 20000 >/dev/null 2>&1; fi
     local json
-    json=$("$load" "$scenario" --url "$url" "$@" | tail -1)
+    json=$("$herald" bench --scenario "$scenario" --server "$url" "$@" 2>/dev/null | tail -1)
     rates+=("$(echo "$json" | grep -o '"eventsPerSecond":[0-9.]*' | cut -d: -f2)")
     p99s+=("$(echo "$json" | grep -o '"p99Ms":[0-9.]*' | cut -d: -f2)")
     stop
@@ -49,9 +49,9 @@ measure() {
 
 echo "| scenario | median events/s | median p99 ms | runs (events/s) |"
 echo "|---|---|---|---|"
-measure "batch 1000 x 200 B, 4 publishers, SQLite FULL" "sqlite:$work/herald.db" batch --publishers 4 --batch 1000 --seconds "$seconds"
-measure "single POST 200 B, 32 publishers, SQLite FULL" "sqlite:$work/herald.db" publish --publishers 32 --seconds "$seconds"
-measure "single POST 200 B, 64 publishers, SQLite FULL" "sqlite:$work/herald.db" publish --publishers 64 --seconds "$seconds"
-measure "replay 100,000 retained events, SQLite" "sqlite:$work/herald.db" replay --events 100000
-measure "single POST 200 B, 32 publishers, memory: (HTTP ceiling)" "memory:" publish --publishers 32 --seconds "$seconds"
-measure "batch 1000 x 200 B, 4 publishers, memory: (HTTP ceiling)" "memory:" batch --publishers 4 --batch 1000 --seconds "$seconds"
+measure "batch 1000 x 200 B, 4 publishers, SQLite FULL" "sqlite:$work/herald.db" publish --publishers 4 --batch 1000 --duration "$seconds"
+measure "single POST 200 B, 32 publishers, SQLite FULL" "sqlite:$work/herald.db" publish --publishers 32 --duration "$seconds"
+measure "single POST 200 B, 64 publishers, SQLite FULL" "sqlite:$work/herald.db" publish --publishers 64 --duration "$seconds"
+measure "replay 100,000 retained events, SQLite" "sqlite:$work/herald.db" catchup --events 100000
+measure "single POST 200 B, 32 publishers, memory: (HTTP ceiling)" "memory:" publish --publishers 32 --duration "$seconds"
+measure "batch 1000 x 200 B, 4 publishers, memory: (HTTP ceiling)" "memory:" publish --publishers 4 --batch 1000 --duration "$seconds"

@@ -12,7 +12,7 @@ rport=${REDIS_PORT:-16400}
 ports=(${PORT_A:-5191} ${PORT_B:-5192})
 dotnet build Herald.slnx -c Release -v q -nologo >/dev/null
 server=src/Herald.Server/bin/Release/net10.0/Herald.Server
-load=bench/Herald.Load/bin/Release/net10.0/Herald.Load
+herald=src/Herald.Cli/bin/Release/net10.0/Herald.Cli
 work=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done; rm -rf "$work"; }
@@ -40,10 +40,10 @@ measure() {
   local rates=()
   for _ in $(seq 1 "$runs"); do
     start_all
-    for port in "${ports[@]}"; do "$load" publish --url "http://127.0.0.1:$port" --seconds 2 --publishers 8 >/dev/null; done # warm-up
+    for port in "${ports[@]}"; do "$herald" bench --scenario publish --server "http://127.0.0.1:$port" --duration 2 --publishers 8 >/dev/null 2>&1; done # warm-up
     local outs=()
     for port in "${ports[@]}"; do
-      "$load" "$scenario" --url "http://127.0.0.1:$port" "$@" | tail -1 >"$work/out-$port.json" &
+      "$herald" bench --scenario "$scenario" --server "http://127.0.0.1:$port" "$@" 2>/dev/null | tail -1 >"$work/out-$port.json" &
       outs+=($!)
     done
     wait "${outs[@]}"
@@ -58,8 +58,8 @@ measure() {
 payload=$(head -c 200 /dev/zero | tr '\0' 'x')
 echo "| scenario (Redis store, AOF + appendfsync always, 2 nodes) | median events/s | runs (events/s) |"
 echo "|---|---|---|"
-measure "batch 1000 x 200 B, 4 publishers (2 per node)" batch --publishers 2 --batch 1000 --seconds "$seconds"
-measure "single POST 200 B, 32 publishers (16 per node)" publish --publishers 16 --seconds "$seconds"
+measure "batch 1000 x 200 B, 4 publishers (2 per node)" publish --publishers 2 --batch 1000 --duration "$seconds"
+measure "single POST 200 B, 32 publishers (16 per node)" publish --publishers 16 --duration "$seconds"
 
 start_all
 echo

@@ -9,6 +9,9 @@ internal static class HeraldCommandLine
     {
         RootCommand root = new("herald: publish to, tail, benchmark and verify a Herald server.");
         // Subcommands are added here, one line each.
+        root.Subcommands.Add(PublishCommand.Create());
+        root.Subcommands.Add(TailCommand.Create());
+        root.Subcommands.Add(Bench.BenchCommand.Create());
         return root;
     }
 
