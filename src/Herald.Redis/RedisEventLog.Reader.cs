@@ -21,6 +21,9 @@ public sealed partial class RedisEventLog
     {
         private const int MaxEntriesPerRead = 1000;
 
+        private static readonly RedisValue TypeField = "type"u8.ToArray();
+        private static readonly RedisValue DataField = "data"u8.ToArray();
+
         private readonly RedisEventLog _store;
         private readonly string _stream;
         private readonly RedisKey _key;
@@ -298,12 +301,13 @@ public sealed partial class RedisEventLog
                 byte[] data = [];
                 for (int f = 0; f + 1 < fields.Length; f += 2)
                 {
-                    string? name = (string?)fields[f];
-                    if (name == "type")
+                    // Compared as bytes against byte-backed names: no string per field of every event read.
+                    RedisValue name = (RedisValue)fields[f];
+                    if (name == TypeField)
                     {
                         type = (string?)fields[f + 1];
                     }
-                    else if (name == "data")
+                    else if (name == DataField)
                     {
                         data = (byte[]?)fields[f + 1] ?? [];
                     }

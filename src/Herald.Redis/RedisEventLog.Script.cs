@@ -38,18 +38,21 @@ public sealed partial class RedisEventLog
         end
         local first = last + 1
         local n = tonumber(ARGV[6])
+        last = first + n - 1
+        local log = KEYS[1]
+        local call = redis.call
         local i = 7
-        for k = 0, n - 1 do
-          local id = string.format('%.0f', first + k) .. '-0'
+        for id = first, last do
+          -- A number argument reaches Redis as its digits (%.17g: no exponent below 1e17), and XADD reads "<n>" as "<n>-0":
+          -- no ID string is built in Lua per event.
           local t = ARGV[i]
           if t == '' then
-            redis.call('XADD', KEYS[1], id, 'data', ARGV[i + 1])
+            call('XADD', log, id, 'data', ARGV[i + 1])
           else
-            redis.call('XADD', KEYS[1], id, 'type', t, 'data', ARGV[i + 1])
+            call('XADD', log, id, 'type', t, 'data', ARGV[i + 1])
           end
           i = i + 2
         end
-        last = first + n - 1
         local firstText = string.format('%.0f', first)
         local lastText = string.format('%.0f', last)
         redis.call('SET', KEYS[2], lastText)

@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Collections.Concurrent;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
@@ -554,9 +555,13 @@ public sealed partial class RedisEventLog : IEventLog, IWatchableEventLog
 
     internal static long ParseId(RedisValue id)
     {
-        string text = id.ToString();
-        int dash = text.IndexOf('-', StringComparison.Ordinal);
-        return long.Parse(dash < 0 ? text : text[..dash], NumberStyles.None, CultureInfo.InvariantCulture);
+        // Read from the reply's bytes: the readers parse every event of every stream they watch, so no string per ID.
+        ReadOnlySpan<byte> text = ((ReadOnlyMemory<byte>)id).Span;
+        int dash = text.IndexOf((byte)'-');
+        ReadOnlySpan<byte> digits = dash < 0 ? text : text[..dash];
+        return digits.Length > 0 && Utf8Parser.TryParse(digits, out long value, out int consumed) && consumed == digits.Length && value >= 0 && digits[0] != (byte)'+'
+            ? value
+            : throw new FormatException($"'{id}' is not a Redis Stream entry ID of Herald's (<n>-0).");
     }
 
     private static StoredEvent ToStoredEvent(RedisValue id, NameValueEntry[] values)

@@ -1,5 +1,8 @@
 using System.Buffers;
 using System.Buffers.Text;
+using System.Globalization;
+using System.Numerics;
+using System.Text;
 
 namespace Herald.Sse;
 
@@ -16,52 +19,32 @@ internal static class EventFrame
     public static ReadOnlySpan<byte> Heartbeat => ":\n\n"u8;
 
     /// <summary>The exact size of the frame <see cref="Write(Span{byte}, long, string?, ReadOnlySpan{byte})"/> produces.</summary>
-    public static int GetSize(long id, string? eventType, ReadOnlySpan<byte> data)
-    {
-        int lineBreaks = data.Count((byte)'\n');
-        int size = "id: \n".Length + CountDigits(id);
-        if (eventType is not null)
-        {
-            size += "event: \n".Length + eventType.Length; // event types are ASCII (EventTypes)
-        }
-
-        // Each of the lineBreaks + 1 lines becomes "data: " + line + "\n"; the LFs themselves are not copied.
-        size += data.Length - lineBreaks + ((lineBreaks + 1) * "data: \n".Length);
-        return size + 1;
-    }
+    public static int GetSize(long id, string? eventType, ReadOnlySpan<byte> data) =>
+        GetSizeCore(id, eventType, data.Length, data.Count((byte)'\n'));
 
     /// <summary>Encodes an event once, for the hot tail whose bytes every subscriber shares (DESIGN.md §3).</summary>
     public static byte[] Encode(long id, string? eventType, ReadOnlySpan<byte> data)
     {
-        byte[] frame = new byte[GetSize(id, eventType, data)];
-        Write(frame, id, eventType, data);
+        int lineBreaks = data.Count((byte)'\n');
+
+        // Every byte is written below, so the array need not be zeroed first.
+        byte[] frame = GC.AllocateUninitializedArray<byte>(GetSizeCore(id, eventType, data.Length, lineBreaks));
+        WriteCore(frame, id, eventType, data, lineBreaks);
         return frame;
     }
 
     /// <summary>Encodes an event straight into <paramref name="writer"/> (catch-up from the store).</summary>
     public static void Write(IBufferWriter<byte> writer, long id, string? eventType, ReadOnlySpan<byte> data)
     {
-        int size = GetSize(id, eventType, data);
-        Write(writer.GetSpan(size), id, eventType, data);
+        int lineBreaks = data.Count((byte)'\n');
+        int size = GetSizeCore(id, eventType, data.Length, lineBreaks);
+        WriteCore(writer.GetSpan(size), id, eventType, data, lineBreaks);
         writer.Advance(size);
     }
 
     /// <summary>Writes the frame into <paramref name="destination"/>, which holds at least <see cref="GetSize"/> bytes; returns the bytes written.</summary>
-    public static int Write(Span<byte> destination, long id, string? eventType, ReadOnlySpan<byte> data)
-    {
-        int at = Append(destination, 0, "id: "u8);
-        Utf8Formatter.TryFormat(id, destination[at..], out int digits);
-        at = Append(destination, at + digits, "\n"u8);
-        if (eventType is not null)
-        {
-            at = Append(destination, at, "event: "u8);
-            at += System.Text.Encoding.ASCII.GetBytes(eventType, destination[at..]);
-            at = Append(destination, at, "\n"u8);
-        }
-
-        at = WriteDataLines(destination, at, data);
-        return Append(destination, at, "\n"u8);
-    }
+    public static int Write(Span<byte> destination, long id, string? eventType, ReadOnlySpan<byte> data) =>
+        WriteCore(destination, id, eventType, data, data.Count((byte)'\n'));
 
     /// <summary>A frame with no <c>id:</c> (API.md <c>hello</c>, <c>gap</c>, <c>reset</c>): it must not move the client's cursor.</summary>
     public static void WriteControl(IBufferWriter<byte> writer, ReadOnlySpan<byte> eventName, ReadOnlySpan<byte> json)
@@ -87,22 +70,57 @@ internal static class EventFrame
         writer.Advance(at);
     }
 
+    // The LFs are counted once, by the caller, for the size: the usual one-line payload is then one copy, with no second scan.
+    private static int WriteCore(Span<byte> destination, long id, string? eventType, ReadOnlySpan<byte> data, int lineBreaks)
+    {
+        int at = Append(destination, 0, "id: "u8);
+        id.TryFormat(destination[at..], out int digits, default, CultureInfo.InvariantCulture);
+        at += digits;
+        if (eventType is not null)
+        {
+            at = Append(destination, at, "\nevent: "u8);
+            Ascii.FromUtf16(eventType, destination[at..], out int typeBytes); // event types are ASCII (EventTypes)
+            at += typeBytes;
+        }
+
+        at = Append(destination, at, "\ndata: "u8);
+        if (lineBreaks == 0)
+        {
+            at = Append(destination, at, data);
+        }
+        else
+        {
+            at = WriteDataLines(destination, at, data);
+        }
+
+        return Append(destination, at, "\n\n"u8);
+    }
+
+    private static int GetSizeCore(long id, string? eventType, int dataLength, int lineBreaks)
+    {
+        int size = "id: \n".Length + CountDigits(id);
+        if (eventType is not null)
+        {
+            size += "event: \n".Length + eventType.Length; // event types are ASCII (EventTypes)
+        }
+
+        // Each of the lineBreaks + 1 lines becomes "data: " + line + "\n"; the LFs themselves are not copied.
+        size += dataLength - lineBreaks + ((lineBreaks + 1) * "data: \n".Length);
+        return size + 1;
+    }
+
+    // Called after "data: " of the first line: writes the lines, each LF becoming "\ndata: ".
     private static int WriteDataLines(Span<byte> destination, int at, ReadOnlySpan<byte> data)
     {
-        while (true)
+        int lf;
+        while ((lf = data.IndexOf((byte)'\n')) >= 0)
         {
-            int lf = data.IndexOf((byte)'\n');
-            ReadOnlySpan<byte> line = lf < 0 ? data : data[..lf];
-            at = Append(destination, at, "data: "u8);
-            at = Append(destination, at, line);
-            at = Append(destination, at, "\n"u8);
-            if (lf < 0)
-            {
-                return at;
-            }
-
+            at = Append(destination, at, data[..lf]);
+            at = Append(destination, at, "\ndata: "u8);
             data = data[(lf + 1)..];
         }
+
+        return Append(destination, at, data);
     }
 
     private static int Append(Span<byte> destination, int at, ReadOnlySpan<byte> bytes)
@@ -113,13 +131,16 @@ internal static class EventFrame
 
     private static int CountDigits(long value)
     {
-        int digits = 1;
-        while (value >= 10)
-        {
-            value /= 10;
-            digits++;
-        }
-
-        return digits;
+        // IDs are positive; log10 from log2 (1233 / 4096 ≈ log10 2), corrected by one comparison: no division per digit.
+        ulong v = (ulong)value;
+        int digits = ((BitOperations.Log2(v | 1) + 1) * 1233) >> 12;
+        return digits + ((v | 1) >= PowersOf10[digits] ? 1 : 0); // v | 1: zero has one digit too
     }
+
+    private static ReadOnlySpan<ulong> PowersOf10 =>
+    [
+        1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000, 10_000_000_000,
+        100_000_000_000, 1_000_000_000_000, 10_000_000_000_000, 100_000_000_000_000, 1_000_000_000_000_000,
+        10_000_000_000_000_000, 100_000_000_000_000_000, 1_000_000_000_000_000_000, 10_000_000_000_000_000_000,
+    ];
 }
