@@ -31,6 +31,7 @@ internal static class OrderBoardApp
         // conventions; a real app would add .RequireAuthorization("its-policy") here.
         app.MapHerald("/streams").WithTags("Live updates");
         app.MapHeraldOperations();                            // /healthz, /readyz, /metrics
+        app.MapHeraldClient();                                // /herald.js, which the page uses
 
         // The app's own endpoint: validates the order, then publishes the domain event through IEventPublisher.
         app.MapPost("/orders", OrderEndpoints.PlaceAsync).WithTags("Orders");

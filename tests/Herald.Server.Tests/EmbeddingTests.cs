@@ -107,7 +107,7 @@ public sealed class EmbeddingTests
             for (int i = 0; i < PerSide; i++)
             {
                 ids.Add(i % 10 == 0
-                    ? (await publisher.PublishAsync("mixed", [new EventToPublish($"code-{i}a", "from-code"), new EventToPublish($"code-{i}b", "from-code")])).First
+                    ? (await publisher.PublishBatchAsync("mixed", [new EventToPublish($"code-{i}a", "from-code"), new EventToPublish($"code-{i}b", "from-code")])).First
                     : (await publisher.PublishAsync("mixed", $"code-{i}", "from-code")).First);
             }
 

@@ -122,6 +122,12 @@ internal sealed class ReadEndpoints
     /// </summary>
     public async Task ListAsync(HttpContext context)
     {
+        // Stream names are information too: with subscriber tokens on, listing needs a token that may read every stream.
+        if (!await HeraldGuards.SubscriberMayReadAsync(context, "*"))
+        {
+            return;
+        }
+
         string? after = null;
         StringValues afterValues = context.Request.Query["after"];
         if (afterValues.Count > 0)
@@ -145,13 +151,20 @@ internal sealed class ReadEndpoints
         IReadOnlyList<StreamSummary> found = await _log.ListStreamsAsync(after, limit + 1, context.RequestAborted);
         bool more = found.Count > limit;
         int count = Math.Min(found.Count, limit);
-        var page = new (StreamSummary Stream, int Subscribers)[count];
+        List<(StreamSummary Stream, int Subscribers)> page = new(count);
         for (int i = 0; i < count; i++)
         {
-            page[i] = (found[i], _hub.SubscriberCount(found[i].Name));
+            // The application's authorizer hides the streams it would not let this caller subscribe to; the page may then
+            // hold fewer than limit, and next still continues after the last name the store returned.
+            if (await StreamAccess.IsHiddenAsync(context, found[i].Name))
+            {
+                continue;
+            }
+
+            page.Add((found[i], _hub.SubscriberCount(found[i].Name)));
         }
 
-        string? next = more ? page[^1].Stream.Name : null;
+        string? next = more ? found[count - 1].Name : null;
         await JsonResponses.StreamAsync(context, StatusCodes.Status200OK, (page, next), static (json, s) =>
         {
             json.WriteStartArray("streams");

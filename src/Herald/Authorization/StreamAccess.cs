@@ -28,4 +28,11 @@ internal static class StreamAccess
         await Problems.WriteAsync(context, Problem.StreamForbidden(stream, publish)).ConfigureAwait(false);
         return true;
     }
+
+    /// <summary>Whether the authorizer, if any, would refuse a subscription to <paramref name="stream"/> (nothing is written).</summary>
+    public static async ValueTask<bool> IsHiddenAsync(HttpContext context, string stream)
+    {
+        IHeraldAuthorizer? authorizer = context.RequestServices.GetService<IHeraldAuthorizer>();
+        return authorizer is not null && !await authorizer.CanSubscribeAsync(context, stream, context.RequestAborted).ConfigureAwait(false);
+    }
 }

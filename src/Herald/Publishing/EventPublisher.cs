@@ -36,7 +36,7 @@ internal sealed class EventPublisher : IEventPublisher
         return AppendAsync(stream, [item], idempotencyKey, cancellationToken);
     }
 
-    public Task<AppendResult> PublishAsync(string stream, IEnumerable<EventToPublish> events, string? idempotencyKey = null, CancellationToken cancellationToken = default)
+    public Task<AppendResult> PublishBatchAsync(string stream, IEnumerable<EventToPublish> events, string? idempotencyKey = null, CancellationToken cancellationToken = default)
     {
         CheckStreamAndKey(stream, idempotencyKey);
         ArgumentNullException.ThrowIfNull(events);

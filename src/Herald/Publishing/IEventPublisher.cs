@@ -37,5 +37,5 @@ public interface IEventPublisher
     /// <param name="cancellationToken">As for a single publish.</param>
     /// <exception cref="ArgumentException">An argument or an event breaks the rules; nothing was appended.</exception>
     /// <exception cref="EventLogUnavailableException">The store cannot take the events now; nothing was appended.</exception>
-    Task<AppendResult> PublishAsync(string stream, IEnumerable<EventToPublish> events, string? idempotencyKey = null, CancellationToken cancellationToken = default);
+    Task<AppendResult> PublishBatchAsync(string stream, IEnumerable<EventToPublish> events, string? idempotencyKey = null, CancellationToken cancellationToken = default);
 }

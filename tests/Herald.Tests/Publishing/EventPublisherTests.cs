@@ -36,7 +36,7 @@ public sealed class EventPublisherTests : IAsyncDisposable
         EventPublisher publisher = Publisher();
         await publisher.PublishAsync("b", "before");
 
-        AppendResult result = await publisher.PublishAsync("b", [new EventToPublish("x"), new EventToPublish("y", "kind.y"), new EventToPublish("z")]);
+        AppendResult result = await publisher.PublishBatchAsync("b", [new EventToPublish("x"), new EventToPublish("y", "kind.y"), new EventToPublish("z")]);
 
         Assert.Equal(new AppendResult(2, 4, false), result);
         IReadOnlyList<StoredEvent> stored = await _log.ReadAsync("b", 1, 10, CancellationToken.None);
@@ -48,7 +48,7 @@ public sealed class EventPublisherTests : IAsyncDisposable
     {
         EventPublisher publisher = Publisher();
 
-        AppendResult original = await publisher.PublishAsync("idem", [new EventToPublish("a"), new EventToPublish("b")], idempotencyKey: "k-1");
+        AppendResult original = await publisher.PublishBatchAsync("idem", [new EventToPublish("a"), new EventToPublish("b")], idempotencyKey: "k-1");
         AppendResult replay = await publisher.PublishAsync("idem", "different", idempotencyKey: "k-1");
 
         Assert.Equal(new AppendResult(1, 2, false), original);
@@ -94,7 +94,7 @@ public sealed class EventPublisherTests : IAsyncDisposable
 
         await Assert.ThrowsAsync<ArgumentNullException>(() => publisher.PublishAsync(null!, "x"));
         await Assert.ThrowsAsync<ArgumentNullException>(() => publisher.PublishAsync("s", (string)null!));
-        await Assert.ThrowsAsync<ArgumentNullException>(() => publisher.PublishAsync("s", (IEnumerable<EventToPublish>)null!));
+        await Assert.ThrowsAsync<ArgumentNullException>(() => publisher.PublishBatchAsync("s", (IEnumerable<EventToPublish>)null!));
     }
 
     [Fact]
@@ -108,10 +108,10 @@ public sealed class EventPublisherTests : IAsyncDisposable
         });
 
         ArgumentException single = await Assert.ThrowsAsync<ArgumentException>(() => publisher.PublishAsync("s", "12345"));
-        ArgumentException count = await Assert.ThrowsAsync<ArgumentException>(() => publisher.PublishAsync("s", [new("a"), new("b"), new("c")]));
-        ArgumentException bytes = await Assert.ThrowsAsync<ArgumentException>(() => publisher.PublishAsync("s", [new("abc"), new("def")]));
-        ArgumentException empty = await Assert.ThrowsAsync<ArgumentException>(() => publisher.PublishAsync("s", Array.Empty<EventToPublish>()));
-        ArgumentException badType = await Assert.ThrowsAsync<ArgumentException>(() => publisher.PublishAsync("s", [new("a"), new("b", "no spaces")]));
+        ArgumentException count = await Assert.ThrowsAsync<ArgumentException>(() => publisher.PublishBatchAsync("s", [new("a"), new("b"), new("c")]));
+        ArgumentException bytes = await Assert.ThrowsAsync<ArgumentException>(() => publisher.PublishBatchAsync("s", [new("abc"), new("def")]));
+        ArgumentException empty = await Assert.ThrowsAsync<ArgumentException>(() => publisher.PublishBatchAsync("s", Array.Empty<EventToPublish>()));
+        ArgumentException badType = await Assert.ThrowsAsync<ArgumentException>(() => publisher.PublishBatchAsync("s", [new("a"), new("b", "no spaces")]));
 
         Assert.Contains(nameof(HeraldOptions.MaxEventBytes), single.Message, StringComparison.Ordinal);
         Assert.Contains(nameof(HeraldOptions.MaxBatchEvents), count.Message, StringComparison.Ordinal);
