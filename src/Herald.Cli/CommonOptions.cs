@@ -30,8 +30,12 @@ internal static class CommonOptions
     {
         Description = "Publisher key, sent as Authorization: Bearer (default: $HERALD_PUBLISHER_KEY).",
         HelpName = "key",
-        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("HERALD_PUBLISHER_KEY") is { Length: > 0 } key ? key : null,
+        // No DefaultValueFactory: --help prints defaults, and a key must never be printed.
     };
+
+    /// <summary>The key given on the command line, else the environment's.</summary>
+    public static string? PublisherKeyOrEnvironment(string? given) =>
+        given ?? (Environment.GetEnvironmentVariable("HERALD_PUBLISHER_KEY") is { Length: > 0 } key ? key : null);
 
     private static Uri ParseUrl(string text) =>
         Uri.TryCreate(text, UriKind.Absolute, out Uri? url) ? url : new Uri(DefaultServer);

@@ -29,7 +29,7 @@ internal static class PublishCommand
                 return CliExitCodes.BadUsage;
             }
 
-            HeraldClient client = new(new HeraldClientOptions { BaseUrls = [result.GetValue(server)!], PublisherKey = result.GetValue(key) });
+            HeraldClient client = new(new HeraldClientOptions { BaseUrls = [result.GetValue(server)!], PublisherKey = CommonOptions.PublisherKeyOrEnvironment(result.GetValue(key)) });
             await using System.Runtime.CompilerServices.ConfiguredAsyncDisposable disposeClient = client.ConfigureAwait(false);
             string name = result.GetValue(stream)!;
             string? type = result.GetValue(eventType);
