@@ -28,6 +28,12 @@ internal static class HeraldGuards
         return true;
     }
 
+    /// <summary>
+    /// Whether the request may see every stream (a listing of stream names): with subscriber tokens on, only a token whose
+    /// <c>streams</c> claim is <c>*</c> may; when not, the 401 or 403 has been answered.
+    /// </summary>
+    public static ValueTask<bool> SubscriberMayListAsync(HttpContext context) => SubscriberMayReadAsync(context, SubscriberAuthorization.AllStreams);
+
     /// <summary>A slot under the connection caps, to dispose when the subscription ends; null when refused (answered).</summary>
     public static ValueTask<ConnectionLimits.ConnectionSlot?> EnterSubscriptionAsync(HttpContext context) =>
         context.RequestServices.GetRequiredService<ConnectionLimits>().EnterAsync(context);

@@ -19,6 +19,9 @@ namespace Herald.AspNetCore;
 internal sealed class SubscriberAuthorization
 {
     public const string StreamsClaim = "streams";
+
+    /// <summary>The claim value that grants every stream; asked for as a stream name, only it matches (listings need it).</summary>
+    public const string AllStreams = "*";
     private const string QueryParameter = "access_token";
 
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
@@ -137,7 +140,7 @@ internal sealed class SubscriberAuthorization
         };
     }
 
-    private static bool Matches(string granted, string stream) => granted == "*" || string.Equals(granted, stream, StringComparison.Ordinal);
+    private static bool Matches(string granted, string stream) => granted == AllStreams || string.Equals(granted, stream, StringComparison.Ordinal);
 
     // Says what was wrong with the token (clients react differently to an expired one), never echoes it.
     private static string Describe(Exception? error) => error switch
