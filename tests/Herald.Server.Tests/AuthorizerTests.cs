@@ -90,6 +90,23 @@ public sealed class AuthorizerTests
         Assert.Equal(HttpStatusCode.Forbidden, events.StatusCode);
     }
 
+    [Fact]
+    public async Task ListStreams_LeavesOutTheStreamsTheAuthorizerRefuses_AndPagesOnPastThem()
+    {
+        await using HeraldHost host = await HeraldHost.StartAsync(configure: b => b.Services.AddSingleton<IHeraldAuthorizer>(new PublicOnlyAuthorizer()));
+        foreach (string stream in new[] { "a.secret", "b.secret", "public.a", "public.b", "z.secret" })
+        {
+            await host.App.Services.GetRequiredService<IEventLog>().AppendAsync(stream, [new EventData(null, "x"u8.ToArray())], null, CancellationToken.None);
+        }
+
+        string firstPage = await host.Client.GetStringAsync("/streams?limit=3");
+        string secondPage = await host.Client.GetStringAsync("/streams?limit=3&after=public.a");
+
+        // Page 1 holds a.secret, b.secret, public.a in the store: only public.a is shown, and next continues after it.
+        Assert.Equal("{\"streams\":[{\"name\":\"public.a\",\"first\":1,\"last\":1,\"subscribers\":0}],\"next\":\"public.a\"}", firstPage);
+        Assert.Equal("{\"streams\":[{\"name\":\"public.b\",\"first\":1,\"last\":1,\"subscribers\":0}],\"next\":null}", secondPage);
+    }
+
     private static HttpClient EmbeddedClient(Uri baseAddress) =>
         new(new EmbeddingAppClientHandler(TestHttp.CreateHandler(), EmbeddingApp.MemberKey)) { BaseAddress = baseAddress, Timeout = TestTimeouts.Bulk };
 
@@ -125,6 +142,16 @@ public sealed class AuthorizerTests
 
         private static bool IsOwn(HttpContext context, string stream) =>
             context.User.Identity?.Name is string name && stream.StartsWith(name + ".", StringComparison.Ordinal);
+    }
+
+    /// <summary>Lets anyone read the "public.*" streams and nothing else.</summary>
+    private sealed class PublicOnlyAuthorizer : IHeraldAuthorizer
+    {
+        public ValueTask<bool> CanSubscribeAsync(HttpContext context, string stream, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(stream.StartsWith("public.", StringComparison.Ordinal));
+
+        public ValueTask<bool> CanPublishAsync(HttpContext context, string stream, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(false);
     }
 
     /// <summary>Refuses everything and counts how often it was asked.</summary>

@@ -145,6 +145,21 @@ public sealed class SubscriberAuthTests : IClassFixture<SubscriberAuthTests.Guar
         return Part("{\"alg\":\"none\",\"typ\":\"JWT\"}") + "." + Part($"{{\"streams\":[\"*\"],\"exp\":{exp}}}") + ".";
     }
 
+    [Fact]
+    public async Task ListStreams_NeedsATokenForEveryStream()
+    {
+        await _host.Client.PublishAsync(Stream, "listed");
+
+        using HttpResponseMessage none = await GetAsync("/streams");
+        using HttpResponseMessage named = await GetAsync("/streams", SubscriberTokens.For(Stream));
+        using HttpResponseMessage star = await GetAsync("/streams", SubscriberTokens.For("*"), inQuery: true);
+
+        await AssertProblemAsync(none, HttpStatusCode.Unauthorized);
+        await AssertProblemAsync(named, HttpStatusCode.Forbidden);
+        Assert.Equal(HttpStatusCode.OK, star.StatusCode);
+        Assert.Contains($"\"name\":\"{Stream}\"", await star.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
     private async Task<HttpResponseMessage> GetAsync(string path, string? token = null, bool inQuery = false)
     {
         using HttpRequestMessage request = new(HttpMethod.Get, token is not null && inQuery ? path + "?access_token=" + token : path);

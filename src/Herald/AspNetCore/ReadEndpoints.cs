@@ -123,7 +123,7 @@ internal sealed class ReadEndpoints
     public async Task ListAsync(HttpContext context)
     {
         // Stream names are information too: with subscriber tokens on, listing needs a token that may read every stream.
-        if (!await HeraldGuards.SubscriberMayReadAsync(context, "*"))
+        if (!await HeraldGuards.SubscriberMayListAsync(context))
         {
             return;
         }
