@@ -36,10 +36,12 @@ cleanup() { if [ -n "$pid" ]; then kill -KILL "$pid" 2>/dev/null || true; fi; rm
 trap cleanup EXIT
 
 start() { # $1: baseline | sqlite | memory
+  # Every subscription comes from 127.0.0.1: lift Herald's per-address and total caps (docs/operations.md "Limits").
+  local uncapped="--max-connections-per-ip 0 --max-connections 0"
   case $1 in
     baseline) "$baseline" --urls "$url" >"$work/server.log" 2>&1 & ;;
-    sqlite) "$server" --urls "$url" --store "sqlite:$work/herald.db" --retention 2000000 >"$work/server.log" 2>&1 & ;;
-    memory) "$server" --urls "$url" --store memory: --retention 2000000 >"$work/server.log" 2>&1 & ;;
+    sqlite) "$server" --urls "$url" --store "sqlite:$work/herald.db" --retention 2000000 $uncapped >"$work/server.log" 2>&1 & ;;
+    memory) "$server" --urls "$url" --store memory: --retention 2000000 $uncapped >"$work/server.log" 2>&1 & ;;
   esac
   pid=$!
   for _ in $(seq 1 200); do

@@ -10,16 +10,16 @@ namespace Herald.Packaging.Tests;
 public sealed partial class ToolPackageTests(PackedFeed packed)
 {
     [Theory]
-    [InlineData("herald-server", "--store")]
-    [InlineData("herald", "--help")]
-    public async Task Installed_tool_prints_its_help_and_exits_zero(string command, string option)
+    [InlineData("herald-server", "[options]", "--store")]
+    [InlineData("herald", "[command] [options]", "publish")]
+    public async Task Installed_tool_prints_its_help_and_exits_zero(string command, string usage, string option)
     {
         using TempDirectory elsewhere = new();
 
         (int exitCode, string stdout, string stderr) = await Dotnet.RunToExitAsync(packed.Tool(command), ["--help"], elsewhere.Path, timeout: TestTimeouts.ProcessExit);
 
         Assert.True(exitCode == 0, $"{command} --help exited with {exitCode}.\n{stdout}\n{stderr}");
-        Assert.Contains($"Usage:\n  {command} [options]", stdout.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.Contains($"Usage:\n  {command} {usage}", stdout.ReplaceLineEndings("\n"), StringComparison.Ordinal);
         Assert.Contains(option, stdout, StringComparison.Ordinal);
         Assert.Equal("", stderr);
     }
