@@ -43,6 +43,9 @@ public sealed partial class RedisEventLog
         [LoggerMessage(EventId = 411, Level = LogLevel.Information, Message = "Reader for stream {Stream} reads Redis again, after {Position}")]
         public static partial void ReaderRecovered(ILogger logger, string stream, long position);
 
+        [LoggerMessage(EventId = 414, Level = LogLevel.Warning, Message = "Closing the reader connection of stream {Stream} failed; the reader stops anyway")]
+        public static partial void ReaderCloseFailed(ILogger logger, Exception exception, string stream);
+
         [LoggerMessage(EventId = 413, Level = LogLevel.Warning, Message = "Redis lost the store's epoch {Previous} (flushed or restarted without persistence); the store's epoch is now {Current}, and clients holding the old one get reset")]
         public static partial void EpochChanged(ILogger logger, string previous, string current);
 

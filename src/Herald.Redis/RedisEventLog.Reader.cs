@@ -214,7 +214,17 @@ public sealed partial class RedisEventLog
                 ConnectionMultiplexer? connection = Interlocked.Exchange(ref _connection, null);
                 if (connection is not null)
                 {
-                    await connection.DisposeAsync().ConfigureAwait(false);
+                    try
+                    {
+                        await connection.DisposeAsync().ConfigureAwait(false);
+                    }
+#pragma warning disable CA1031 // A connection that fails to close (StackExchange.Redis 3.4.35 can throw NullReferenceException
+                    // from CloseAsync during shutdown) must neither skip releasing the waiters below nor end the process.
+                    catch (Exception ex)
+#pragma warning restore CA1031
+                    {
+                        Log.ReaderCloseFailed(_store._logger, ex, _stream);
+                    }
                 }
 
                 lock (_lock)
