@@ -9,6 +9,7 @@ internal static class HeraldCommandLine
     {
         RootCommand root = new("herald: publish to, tail, benchmark and verify a Herald server.");
         // Subcommands are added here, one line each.
+        root.Subcommands.Add(Verify.VerifyCommand.Create());
         return root;
     }
 
