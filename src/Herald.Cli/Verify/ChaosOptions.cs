@@ -16,7 +16,7 @@ internal sealed record ChaosOptions
     public int Batch { get; init; } = 100;
 
     /// <summary>From the start of one fault to the start of the next (longer when a recovery takes longer).</summary>
-    public TimeSpan FaultInterval { get; init; } = TimeSpan.FromSeconds(4);
+    public TimeSpan FaultInterval { get; init; } = TimeSpan.FromSeconds(3);
 
     /// <summary>After the duration: how long in-flight publishes may take to be acknowledged and subscribers to catch up.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(60);

@@ -10,7 +10,9 @@ namespace Herald.Cli.Verify;
 internal sealed class ChaosRun
 {
     private static readonly TimeSpan s_poll = TimeSpan.FromMilliseconds(100);
-    private static readonly TimeSpan s_minimumSteadyTime = TimeSpan.FromSeconds(1);
+    // After a slow recovery, the next fault still waits this long, so that clients get to resume between faults.
+    // Short: on 2 loaded cores a node restart takes 2-7 s, and a longer pause would leave the default run under 50 faults.
+    private static readonly TimeSpan s_minimumSteadyTime = TimeSpan.FromMilliseconds(500);
     private readonly ChaosOptions _options;
     private readonly ServerLaunch _launch;
     private readonly string _redisServer;

@@ -77,7 +77,16 @@ internal sealed class ChildProcess : IDisposable
                 s_exitHooked = true;
             }
 
-            process.Start();
+            try
+            {
+                process.Start();
+            }
+            catch (System.ComponentModel.Win32Exception ex)
+            {
+                process.Dispose();
+                throw new InvalidOperationException($"cannot run {fileName}: {ex.Message}", ex);
+            }
+
             s_live.Add(child);
         }
 

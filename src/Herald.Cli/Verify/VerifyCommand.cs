@@ -21,7 +21,7 @@ internal static class VerifyCommand
         Option<int> publishers = Count("--publishers", "Publishers, each sending one batch at a time.", 4, max: 64);
         Option<int> subscribers = Count("--subscribers", "Subscribers streaming from the first event (spread over both nodes with Redis).", 4, max: 64);
         Option<int> batch = Count("--batch", "Events per batch publish.", 100, max: 10_000);
-        Option<double> faultInterval = Seconds("--fault-interval", "Seconds from one fault to the next (longer when a recovery takes longer).", 4, min: 0.5);
+        Option<double> faultInterval = Seconds("--fault-interval", "Seconds from one fault to the next (longer when a recovery takes longer).", 3, min: 0.5);
         Option<double> drainTimeout = Seconds("--drain-timeout", "Seconds the batches in flight and the subscribers' catch-up may take after the duration.", 60, min: 1);
         Option<string> serverCommand = new("--server-command") { Description = "Command that starts a Herald server; its options are appended. Default: Herald.Server next to herald or in the repository's build, else herald-server on PATH.", HelpName = "cmd" };
         Option<string> redisServer = new("--redis-server") { Description = "The redis-server executable for --store redis.", DefaultValueFactory = _ => "redis-server", HelpName = "path" };
@@ -90,7 +90,18 @@ internal static class VerifyCommand
         console.Line($"server: {launch}");
 
         ChaosRun run = new(options, launch, redisServer, console);
-        ChaosResult? result = await console.WithStatusAsync(() => run.RunAsync(cancellationToken)).ConfigureAwait(false);
+        ChaosResult? result;
+        try
+        {
+            result = await console.WithStatusAsync(() => run.RunAsync(cancellationToken)).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Ctrl+C or SIGTERM: the processes the run started are already killed; nothing was verified.
+            await error.WriteLineAsync("herald verify: interrupted; the servers it started were stopped and nothing was verified").ConfigureAwait(false);
+            return CliExitCodes.Failed;
+        }
+
         if (result is null)
         {
             return CliExitCodes.Unavailable;
