@@ -88,6 +88,7 @@ internal sealed class ChaosRun
         using CancellationTokenSource abortPublishing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using CancellationTokenSource stopProgress = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Task progress = Task.CompletedTask;
+        Task publishing = Task.CompletedTask;
         try
         {
             for (int s = 1; s <= _options.Subscribers; s++)
@@ -103,7 +104,7 @@ internal sealed class ChaosRun
             }
 
             Stopwatch clock = Stopwatch.StartNew();
-            Task[] publishing = [.. publishers.Select(p => PublishAsync(p, stopPublishing.Token, abortPublishing.Token, cancellationToken))];
+            publishing = Task.WhenAll(publishers.Select(p => PublishAsync(p, stopPublishing.Token, abortPublishing.Token, cancellationToken)));
             progress = ReportProgressAsync(subscribers, clock, stopProgress.Token);
 
             await ForceFaultsAsync(cluster, subscribers, publishers, clock, cancellationToken).ConfigureAwait(false);
@@ -115,7 +116,7 @@ internal sealed class ChaosRun
             await stopPublishing.CancelAsync().ConfigureAwait(false);
             abortPublishing.CancelAfter(_options.DrainTimeout);
             _console.Line($"drain: waiting for the batches in flight and for {subscribers.Count} subscribers to catch up (at most {_options.DrainTimeout.TotalSeconds:0} s)");
-            await Task.WhenAll(publishing).ConfigureAwait(false);
+            await publishing.ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
             await CatchUpAsync(cluster, subscribers, _options.DrainTimeout - drain.Elapsed, cancellationToken).ConfigureAwait(false);
             await stopProgress.CancelAsync().ConfigureAwait(false);
@@ -147,6 +148,9 @@ internal sealed class ChaosRun
             await abortPublishing.CancelAsync().ConfigureAwait(false);
             await stopProgress.CancelAsync().ConfigureAwait(false);
             await progress.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+
+            // Interrupted: let the publishers see the cancellation before their clients are disposed under them.
+            await publishing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             foreach (ChaosSubscriber subscriber in subscribers)
             {
                 await subscriber.DisposeAsync().ConfigureAwait(false);
