@@ -12,6 +12,7 @@ internal static class HeraldCommandLine
         root.Subcommands.Add(PublishCommand.Create());
         root.Subcommands.Add(TailCommand.Create());
         root.Subcommands.Add(Bench.BenchCommand.Create());
+        root.Subcommands.Add(Verify.VerifyCommand.Create());
         return root;
     }
 

@@ -1,0 +1,37 @@
+namespace Herald.Cli.Verify;
+
+/// <summary>The faults a chaos run forces, each followed by a recovery before the next one.</summary>
+internal enum FaultKind
+{
+    /// <summary>SIGTERM to a node, then a restart on the same store: the graceful stop of API.md "Operations".</summary>
+    SigtermRestart,
+
+    /// <summary>SIGKILL to a node, then at once a restart on the same store: a crash.</summary>
+    SigkillRestart,
+
+    /// <summary>The TCP connections of one subscriber and one publisher cut mid-stream; the clients recover by themselves.</summary>
+    ConnectionDrop,
+
+    /// <summary>(Redis) SIGKILL to one node, which stays down for a while so that clients fail over to the other node.</summary>
+    NodeKill,
+
+    /// <summary>(Redis) SIGKILL to redis-server, then a restart on the same directory: the AOF (fsync always) keeps every acknowledged event.</summary>
+    RedisRestart,
+}
+
+internal static class FaultKinds
+{
+    public static string Name(this FaultKind kind) => kind switch
+    {
+        FaultKind.SigtermRestart => "sigterm-restart",
+        FaultKind.SigkillRestart => "sigkill-restart",
+        FaultKind.ConnectionDrop => "connection-drop",
+        FaultKind.NodeKill => "node-kill",
+        FaultKind.RedisRestart => "redis-restart",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+    };
+
+    public static IReadOnlyList<FaultKind> For(ChaosStore store) => store == ChaosStore.Redis
+        ? [FaultKind.SigtermRestart, FaultKind.SigkillRestart, FaultKind.ConnectionDrop, FaultKind.NodeKill, FaultKind.RedisRestart]
+        : [FaultKind.SigtermRestart, FaultKind.SigkillRestart, FaultKind.ConnectionDrop];
+}

@@ -1,0 +1,126 @@
+using System.Globalization;
+using System.Net;
+
+namespace Herald.Cli.Verify;
+
+/// <summary>
+/// One Herald server process on a fixed loopback port, so that it comes back on the same address after every fault and
+/// its clients (which keep their URLs) simply reconnect. Ready means <c>GET /readyz</c> answers 200: the store answers.
+/// </summary>
+internal sealed class HeraldNode : IDisposable
+{
+    private static readonly TimeSpan s_pollInterval = TimeSpan.FromMilliseconds(50);
+    private readonly ServerLaunch _launch;
+    private readonly IReadOnlyList<string> _serverArguments;
+    private readonly string _workingDirectory;
+    private readonly HttpClient _probe;
+    private readonly TimeSpan _startTimeout;
+    private ChildProcess? _process;
+
+    public HeraldNode(string name, ServerLaunch launch, IReadOnlyList<string> serverArguments, string workingDirectory, HttpClient probe, TimeSpan startTimeout)
+    {
+        Name = name;
+        _launch = launch;
+        _serverArguments = serverArguments;
+        _workingDirectory = workingDirectory;
+        _probe = probe;
+        _startTimeout = startTimeout;
+        Port = LoopbackPorts.Pick();
+        BaseUrl = new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{Port}/"));
+    }
+
+    public string Name { get; }
+
+    public int Port { get; }
+
+    public Uri BaseUrl { get; }
+
+    public int? Pid => _process?.Pid;
+
+    public bool IsRunning => _process is { HasExited: false };
+
+    /// <summary>Starts the process and waits until it is ready; throws with the process's last output when it is not.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        _process?.Dispose();
+        string[] arguments = [.. _launch.Arguments, "--urls", BaseUrl.GetLeftPart(UriPartial.Authority), .. _serverArguments];
+        Dictionary<string, string> environment = new()
+        {
+            ["DOTNET_NOLOGO"] = "1",
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+        };
+        _process = ChildProcess.Start("Herald node " + Name, _launch.FileName, arguments, _workingDirectory, environment);
+
+        using CancellationTokenSource timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_startTimeout);
+        try
+        {
+            while (true)
+            {
+                if (_process.HasExited)
+                {
+                    throw new InvalidOperationException($"Herald node {Name} ({_launch} …) exited with {_process.ExitCode} before it was ready. Its last output:\n{_process.RecentOutput}");
+                }
+
+                if (await IsReadyAsync(timeout.Token).ConfigureAwait(false))
+                {
+                    return;
+                }
+
+                // Polls a local process that is starting; bounded by the start timeout.
+                await Task.Delay(s_pollInterval, timeout.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new InvalidOperationException($"Herald node {Name} was not ready within {_startTimeout.TotalSeconds:0} s. Its last output:\n{_process.RecentOutput}");
+        }
+    }
+
+    /// <summary>SIGTERM, then waits for the exit (SIGKILL if the graceful stop hangs); returns the exit code.</summary>
+    public async Task<int> TerminateAsync(TimeSpan gracePeriod)
+    {
+        ChildProcess process = _process ?? throw new InvalidOperationException($"Node {Name} is not running.");
+        process.Terminate();
+        if (!await process.WaitForExitAsync(gracePeriod).ConfigureAwait(false))
+        {
+            process.Kill();
+            await process.WaitForExitAsync(gracePeriod).ConfigureAwait(false);
+            throw new InvalidOperationException($"Herald node {Name} (pid {process.Pid}) did not exit within {gracePeriod.TotalSeconds:0} s of SIGTERM. Its last output:\n{process.RecentOutput}");
+        }
+
+        return process.ExitCode;
+    }
+
+    /// <summary>SIGKILL, then waits for the exit.</summary>
+    public async Task KillAsync(TimeSpan timeout)
+    {
+        ChildProcess process = _process ?? throw new InvalidOperationException($"Node {Name} is not running.");
+        process.Kill();
+        if (!await process.WaitForExitAsync(timeout).ConfigureAwait(false))
+        {
+            throw new InvalidOperationException($"Herald node {Name} (pid {process.Pid}) did not exit after SIGKILL.");
+        }
+    }
+
+    public string RecentOutput => _process?.RecentOutput ?? string.Empty;
+
+    public void Dispose() => _process?.Dispose();
+
+    private async Task<bool> IsReadyAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            using HttpResponseMessage response = await _probe.GetAsync(new Uri(BaseUrl, "readyz"), cancellationToken).ConfigureAwait(false);
+            return response.StatusCode == HttpStatusCode.OK;
+        }
+        catch (HttpRequestException)
+        {
+            return false; // not listening yet
+        }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false; // the probe's own timeout: starting up slowly
+        }
+    }
+}

@@ -1,0 +1,112 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Herald.Cli.Verify;
+
+/// <summary>
+/// A <c>redis-server</c> on a fixed loopback port in this run's directory, with the durability Herald relies on (AOF on,
+/// fsync always, no RDB snapshots): killed with SIGKILL and started again on the same directory and port, it replays the
+/// AOF and still holds every acknowledged event.
+/// </summary>
+internal sealed class RedisNode : IDisposable
+{
+    private static readonly TimeSpan s_pollInterval = TimeSpan.FromMilliseconds(50);
+    private readonly string _executable;
+    private readonly string _directory;
+    private readonly TimeSpan _startTimeout;
+    private ChildProcess? _process;
+
+    public RedisNode(string executable, string directory, TimeSpan startTimeout)
+    {
+        _executable = executable;
+        _directory = directory;
+        _startTimeout = startTimeout;
+        Port = LoopbackPorts.Pick();
+    }
+
+    public int Port { get; }
+
+    public string StoreUri => string.Create(CultureInfo.InvariantCulture, $"redis://127.0.0.1:{Port}");
+
+    public int? Pid => _process?.Pid;
+
+    /// <summary>Starts redis-server and waits until it answers PING (not -LOADING: the AOF is replayed by then).</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        _process?.Dispose();
+        string[] arguments =
+        [
+            "--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", _directory,
+            "--appendonly", "yes", "--appendfsync", "always", "--save", "", "--daemonize", "no", "--protected-mode", "no",
+        ];
+        _process = ChildProcess.Start("redis-server", _executable, arguments, _directory);
+
+        using CancellationTokenSource timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_startTimeout);
+        try
+        {
+            while (true)
+            {
+                if (_process.HasExited)
+                {
+                    throw new InvalidOperationException($"redis-server exited with {_process.ExitCode}. Its last output:\n{_process.RecentOutput}");
+                }
+
+                if (await PingAsync(timeout.Token).ConfigureAwait(false))
+                {
+                    return;
+                }
+
+                // Polls a local process that is starting; bounded by the start timeout.
+                await Task.Delay(s_pollInterval, timeout.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new InvalidOperationException($"redis-server did not answer PING within {_startTimeout.TotalSeconds:0} s. Its last output:\n{_process.RecentOutput}");
+        }
+    }
+
+    /// <summary>SIGKILL: what is not in the AOF is gone; with fsync always that is nothing that was acknowledged.</summary>
+    public async Task KillAsync(TimeSpan timeout)
+    {
+        ChildProcess process = _process ?? throw new InvalidOperationException("redis-server is not running.");
+        process.Kill();
+        if (!await process.WaitForExitAsync(timeout).ConfigureAwait(false))
+        {
+            throw new InvalidOperationException($"redis-server (pid {process.Pid}) did not exit after SIGKILL.");
+        }
+    }
+
+    public void Dispose() => _process?.Dispose();
+
+    private async Task<bool> PingAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            using TcpClient client = new();
+            await client.ConnectAsync(IPAddress.Loopback, Port, cancellationToken).ConfigureAwait(false);
+            NetworkStream stream = client.GetStream();
+            await stream.WriteAsync("PING\r\n"u8.ToArray(), cancellationToken).ConfigureAwait(false);
+            using StreamReader reader = new(stream, Encoding.ASCII);
+            using CancellationTokenSource lineTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            lineTimeout.CancelAfter(TimeSpan.FromSeconds(5));
+            string? reply = await reader.ReadLineAsync(lineTimeout.Token).ConfigureAwait(false);
+            return reply is not null && reply.StartsWith("+PONG", StringComparison.Ordinal);
+        }
+        catch (SocketException)
+        {
+            return false; // not listening yet
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+}
