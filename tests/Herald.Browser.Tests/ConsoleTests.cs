@@ -35,8 +35,10 @@ public sealed class ConsoleTests(ITestOutputHelper output)
         Assert.Equal(
             [["3", "order.paid", """{"order":3,"status":"shipped"}"""], ["2", "", "untyped two"], ["1", "order.paid", """{"order":1}"""]],
             rows);
-        Assert.Equal("1", await browser.Page.EvaluateAsync<string>(
-            "[...document.querySelectorAll('#streams tbody tr')].find(r => r.cells[0].textContent === 'orders').cells[3].textContent"));
+        // The table is refreshed every 2 s, so it may still show the count from before the tail subscribed.
+        await browser.WaitForAsync(
+            "[...document.querySelectorAll('#streams tbody tr')].find(r => r.cells[0].textContent === 'orders').cells[3].textContent === '1'",
+            "the streams table to count the tail's subscription on orders", TimeSpan.FromSeconds(30));
 
         string screenshot = Path.Combine(AppContext.BaseDirectory, "TestResults", "herald-console.png");
         Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
