@@ -1,11 +1,24 @@
 namespace Herald.Subscriptions;
 
 /// <summary>What the node keeps for a stream while it has subscribers: the hot tail and the wake-up signal its cursors share.</summary>
-internal sealed class StreamState
+internal sealed class StreamState : IDisposable
 {
+    /// <summary>
+    /// The shortest time between two append wake-ups of a stream's cursors. An append after a quiet spell wakes them at
+    /// once; appends that follow sooner wait for the rest of the window, so that each cursor then writes everything that
+    /// arrived in one flush (one send per subscriber instead of one per event). At 2,000 events/s this turns ten flushes
+    /// per subscriber into one, for at most this much extra latency.
+    /// </summary>
+    internal static readonly TimeSpan DeliveryWindow = TimeSpan.FromMilliseconds(5);
+
+    private static readonly long WindowTicks = (long)(DeliveryWindow.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+
     private TaskCompletionSource _wake = NewSource();
     private long _knownLast;
     private readonly HashSet<SubscriptionCursor> _cursors = [];
+    private long _lastAppendWake = long.MinValue / 2;
+    private int _wakeScheduled;
+    private ITimer? _pacer;
 
     public StreamState(string name, int hotTailCapacity)
     {
@@ -66,6 +79,53 @@ internal sealed class StreamState
             Volatile.Write(ref _knownLast, last);
         }
 
+        WakeForAppend();
+    }
+
+    /// <summary>Stops the pacing timer; the hub calls it when the stream's last subscriber leaves.</summary>
+    public void Dispose() => Interlocked.Exchange(ref _pacer, null)?.Dispose();
+
+    /// <summary>
+    /// Wakes the cursors now, or at the end of the current <see cref="DeliveryWindow"/> when they were woken for an append
+    /// less than a window ago. Wall-clock pacing (not the hub's TimeProvider): it is a batching delay, not a timeout.
+    /// </summary>
+    private void WakeForAppend()
+    {
+        long now = System.Diagnostics.Stopwatch.GetTimestamp();
+        long since = now - Volatile.Read(ref _lastAppendWake);
+        if (since >= WindowTicks)
+        {
+            Volatile.Write(ref _lastAppendWake, now);
+            Wake();
+            return;
+        }
+
+        // One timer for the stream, armed once per window; whatever is appended meanwhile goes out with its wake-up.
+        if (Interlocked.Exchange(ref _wakeScheduled, 1) == 0)
+        {
+            ITimer pacer = Volatile.Read(ref _pacer) ?? CreatePacer();
+            pacer.Change(TimeSpan.FromSeconds((double)(WindowTicks - since) / System.Diagnostics.Stopwatch.Frequency), Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private ITimer CreatePacer()
+    {
+        ITimer created = TimeProvider.System.CreateTimer(static s => ((StreamState)s!).OnPacerDue(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        ITimer? existing = Interlocked.CompareExchange(ref _pacer, created, null);
+        if (existing is null)
+        {
+            return created;
+        }
+
+        created.Dispose();
+        return existing;
+    }
+
+    private void OnPacerDue()
+    {
+        // Clear the flag before waking: an append racing with this wake-up arms the timer again rather than being missed.
+        Volatile.Write(ref _wakeScheduled, 0);
+        Volatile.Write(ref _lastAppendWake, System.Diagnostics.Stopwatch.GetTimestamp());
         Wake();
     }
 

@@ -62,6 +62,7 @@ internal sealed partial class SubscriptionHub : IDisposable
             {
                 _streams.Remove(state.Name);
                 state.Watch?.Dispose();
+                state.Dispose();
             }
         }
     }
