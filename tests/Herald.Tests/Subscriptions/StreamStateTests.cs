@@ -1,0 +1,55 @@
+using Herald.Subscriptions;
+
+namespace Herald.Tests.Subscriptions;
+
+/// <summary>
+/// The delivery window: appends in quick succession share one wake-up, but none is ever left without one — a cursor
+/// that took <see cref="StreamState.NextWake"/> before an append is always woken after it.
+/// </summary>
+public sealed class StreamStateTests
+{
+    private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    public async Task Advance_AfterAQuietSpell_WakesAtOnce()
+    {
+        using StreamState state = new("s", 16);
+        Task wake = state.NextWake;
+
+        state.Advance(1);
+
+        Assert.True(wake.IsCompleted);
+        Assert.Equal(1, state.KnownLast);
+        await wake;
+    }
+
+    [Fact]
+    public async Task Advance_WithinTheWindow_IsWokenByTheWindowsEnd()
+    {
+        using StreamState state = new("s", 16);
+        state.Advance(1); // opens a window
+
+        Task wake = state.NextWake;
+        state.Advance(2);
+        state.Advance(3);
+
+        // Held back for the rest of the window (unless the machine paused longer than it), never left waiting.
+        await wake.WaitAsync(HangGuard);
+        Assert.Equal(3, state.KnownLast);
+    }
+
+    [Fact]
+    public async Task Advance_ManyInARowFromSeveralThreads_EveryWaiterIsWoken()
+    {
+        using StreamState state = new("s", 16);
+        long next = 0;
+        for (int round = 0; round < 200; round++)
+        {
+            Task wake = state.NextWake;
+            await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => state.Advance(Interlocked.Increment(ref next)))));
+            await wake.WaitAsync(HangGuard);
+        }
+
+        Assert.True(state.KnownLast > 0);
+    }
+}
