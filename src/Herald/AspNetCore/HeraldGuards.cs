@@ -29,6 +29,27 @@ internal static class HeraldGuards
     }
 
     /// <summary>
+    /// The gate of every read of one stream (subscribe, <c>info</c>, <c>events</c>), in API.md's order: the subscriber
+    /// token, then the stream name, then the application's <see cref="IHeraldAuthorizer"/>. When it refuses, the 401,
+    /// 400 or 403 has been answered.
+    /// </summary>
+    public static async ValueTask<bool> MayReadStreamAsync(HttpContext context, string stream)
+    {
+        if (!await SubscriberMayReadAsync(context, stream))
+        {
+            return false;
+        }
+
+        if (!StreamNames.IsValid(stream))
+        {
+            await Problems.WriteAsync(context, Problem.InvalidStreamName(stream));
+            return false;
+        }
+
+        return !await StreamAccess.DeniedAsync(context, stream, publish: false);
+    }
+
+    /// <summary>
     /// Whether the request may see every stream (a listing of stream names): with subscriber tokens on, only a token whose
     /// <c>streams</c> claim is <c>*</c> may; when not, the 401 or 403 has been answered.
     /// </summary>

@@ -20,18 +20,7 @@ internal sealed class ReadEndpoints
 
     public async Task InfoAsync(HttpContext context, string name)
     {
-        if (!await HeraldGuards.SubscriberMayReadAsync(context, name))
-        {
-            return;
-        }
-
-        if (!StreamNames.IsValid(name))
-        {
-            await Problems.WriteAsync(context, Problem.InvalidStreamName(name));
-            return;
-        }
-
-        if (await StreamAccess.DeniedAsync(context, name, publish: false))
+        if (!await HeraldGuards.MayReadStreamAsync(context, name))
         {
             return;
         }
@@ -58,18 +47,7 @@ internal sealed class ReadEndpoints
 
     public async Task EventsAsync(HttpContext context, string name)
     {
-        if (!await HeraldGuards.SubscriberMayReadAsync(context, name))
-        {
-            return;
-        }
-
-        if (!StreamNames.IsValid(name))
-        {
-            await Problems.WriteAsync(context, Problem.InvalidStreamName(name));
-            return;
-        }
-
-        if (await StreamAccess.DeniedAsync(context, name, publish: false))
+        if (!await HeraldGuards.MayReadStreamAsync(context, name))
         {
             return;
         }

@@ -29,18 +29,7 @@ internal sealed partial class SubscribeEndpoint
 
     public async Task SubscribeAsync(HttpContext context, string name)
     {
-        if (!await HeraldGuards.SubscriberMayReadAsync(context, name))
-        {
-            return;
-        }
-
-        if (!StreamNames.IsValid(name))
-        {
-            await Problems.WriteAsync(context, Problem.InvalidStreamName(name));
-            return;
-        }
-
-        if (await StreamAccess.DeniedAsync(context, name, publish: false))
+        if (!await HeraldGuards.MayReadStreamAsync(context, name))
         {
             return;
         }

@@ -10,17 +10,7 @@ internal static class StreamAccess
     /// <summary>Asks the authorizer, if any; on a refusal writes the <c>403</c> and returns <see langword="true"/>.</summary>
     public static async ValueTask<bool> DeniedAsync(HttpContext context, string stream, bool publish)
     {
-        // From the request's services, so an authorizer may depend on scoped services (a DbContext, the current tenant).
-        IHeraldAuthorizer? authorizer = context.RequestServices.GetService<IHeraldAuthorizer>();
-        if (authorizer is null)
-        {
-            return false;
-        }
-
-        bool allowed = publish
-            ? await authorizer.CanPublishAsync(context, stream, context.RequestAborted).ConfigureAwait(false)
-            : await authorizer.CanSubscribeAsync(context, stream, context.RequestAborted).ConfigureAwait(false);
-        if (allowed)
+        if (await AllowsAsync(context, stream, publish).ConfigureAwait(false))
         {
             return false;
         }
@@ -30,9 +20,20 @@ internal static class StreamAccess
     }
 
     /// <summary>Whether the authorizer, if any, would refuse a subscription to <paramref name="stream"/> (nothing is written).</summary>
-    public static async ValueTask<bool> IsHiddenAsync(HttpContext context, string stream)
+    public static async ValueTask<bool> IsHiddenAsync(HttpContext context, string stream) =>
+        !await AllowsAsync(context, stream, publish: false).ConfigureAwait(false);
+
+    private static async ValueTask<bool> AllowsAsync(HttpContext context, string stream, bool publish)
     {
+        // From the request's services, so an authorizer may depend on scoped services (a DbContext, the current tenant).
         IHeraldAuthorizer? authorizer = context.RequestServices.GetService<IHeraldAuthorizer>();
-        return authorizer is not null && !await authorizer.CanSubscribeAsync(context, stream, context.RequestAborted).ConfigureAwait(false);
+        if (authorizer is null)
+        {
+            return true;
+        }
+
+        return publish
+            ? await authorizer.CanPublishAsync(context, stream, context.RequestAborted).ConfigureAwait(false)
+            : await authorizer.CanSubscribeAsync(context, stream, context.RequestAborted).ConfigureAwait(false);
     }
 }
