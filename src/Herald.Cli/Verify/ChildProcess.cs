@@ -11,6 +11,7 @@ namespace Herald.Cli.Verify;
 internal sealed class ChildProcess : IDisposable
 {
     private const int TailLines = 40;
+    private static readonly TimeSpan s_pollInterval = TimeSpan.FromMilliseconds(50);
     private static readonly Lock s_liveLock = new();
     private static readonly HashSet<ChildProcess> s_live = [];
     private static bool s_exitHooked;
@@ -42,6 +43,39 @@ internal sealed class ChildProcess : IDisposable
             {
                 return string.Join('\n', _tail);
             }
+        }
+    }
+
+    /// <summary>
+    /// Polls <paramref name="isReady"/> every 50 ms until it says yes. Throws <see cref="InvalidOperationException"/> with
+    /// <paramref name="exitedMessage"/> (given the exit code) when the process exits first, or <paramref name="timeoutMessage"/>
+    /// after <paramref name="timeout"/>; either way followed by the process's last output.
+    /// </summary>
+    public async Task WaitUntilReadyAsync(Func<CancellationToken, Task<bool>> isReady, TimeSpan timeout, Func<int, string> exitedMessage, string timeoutMessage, CancellationToken cancellationToken)
+    {
+        using CancellationTokenSource deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            while (true)
+            {
+                if (HasExited)
+                {
+                    throw new InvalidOperationException($"{exitedMessage(ExitCode)} Its last output:\n{RecentOutput}");
+                }
+
+                if (await isReady(deadline.Token).ConfigureAwait(false))
+                {
+                    return;
+                }
+
+                // Polls a local process that is starting; bounded by the timeout.
+                await Task.Delay(s_pollInterval, deadline.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new InvalidOperationException($"{timeoutMessage} Its last output:\n{RecentOutput}");
         }
     }
 

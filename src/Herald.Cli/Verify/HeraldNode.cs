@@ -9,7 +9,6 @@ namespace Herald.Cli.Verify;
 /// </summary>
 internal sealed class HeraldNode : IDisposable
 {
-    private static readonly TimeSpan s_pollInterval = TimeSpan.FromMilliseconds(50);
     private readonly ServerLaunch _launch;
     private readonly IReadOnlyList<string> _serverArguments;
     private readonly string _workingDirectory;
@@ -51,30 +50,12 @@ internal sealed class HeraldNode : IDisposable
         };
         _process = ChildProcess.Start("Herald node " + Name, _launch.FileName, arguments, _workingDirectory, environment);
 
-        using CancellationTokenSource timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_startTimeout);
-        try
-        {
-            while (true)
-            {
-                if (_process.HasExited)
-                {
-                    throw new InvalidOperationException($"Herald node {Name} ({_launch} …) exited with {_process.ExitCode} before it was ready. Its last output:\n{_process.RecentOutput}");
-                }
-
-                if (await IsReadyAsync(timeout.Token).ConfigureAwait(false))
-                {
-                    return;
-                }
-
-                // Polls a local process that is starting; bounded by the start timeout.
-                await Task.Delay(s_pollInterval, timeout.Token).ConfigureAwait(false);
-            }
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new InvalidOperationException($"Herald node {Name} was not ready within {_startTimeout.TotalSeconds:0} s. Its last output:\n{_process.RecentOutput}");
-        }
+        await _process.WaitUntilReadyAsync(
+            IsReadyAsync,
+            _startTimeout,
+            exitCode => $"Herald node {Name} ({_launch} …) exited with {exitCode} before it was ready.",
+            $"Herald node {Name} was not ready within {_startTimeout.TotalSeconds:0} s.",
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>SIGTERM, then waits for the exit (SIGKILL if the graceful stop hangs); returns the exit code.</summary>

@@ -12,7 +12,6 @@ namespace Herald.Cli.Verify;
 /// </summary>
 internal sealed class RedisNode : IDisposable
 {
-    private static readonly TimeSpan s_pollInterval = TimeSpan.FromMilliseconds(50);
     private readonly string _executable;
     private readonly string _directory;
     private readonly TimeSpan _startTimeout;
@@ -43,30 +42,12 @@ internal sealed class RedisNode : IDisposable
         ];
         _process = ChildProcess.Start("redis-server", _executable, arguments, _directory);
 
-        using CancellationTokenSource timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_startTimeout);
-        try
-        {
-            while (true)
-            {
-                if (_process.HasExited)
-                {
-                    throw new InvalidOperationException($"redis-server exited with {_process.ExitCode}. Its last output:\n{_process.RecentOutput}");
-                }
-
-                if (await PingAsync(timeout.Token).ConfigureAwait(false))
-                {
-                    return;
-                }
-
-                // Polls a local process that is starting; bounded by the start timeout.
-                await Task.Delay(s_pollInterval, timeout.Token).ConfigureAwait(false);
-            }
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new InvalidOperationException($"redis-server did not answer PING within {_startTimeout.TotalSeconds:0} s. Its last output:\n{_process.RecentOutput}");
-        }
+        await _process.WaitUntilReadyAsync(
+            PingAsync,
+            _startTimeout,
+            exitCode => $"redis-server exited with {exitCode}.",
+            $"redis-server did not answer PING within {_startTimeout.TotalSeconds:0} s.",
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>SIGKILL: what is not in the AOF is gone; with fsync always that is nothing that was acknowledged.</summary>
