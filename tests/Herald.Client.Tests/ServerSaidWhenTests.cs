@@ -37,12 +37,13 @@ public sealed class ServerSaidWhenTests
     {
         await using HeraldHost host = await HeraldHost.StartAsync(configure: b => b.Services.Configure<HeraldOptions>(o => o.Heartbeat = TimeSpan.FromMilliseconds(200)));
         await using LoopbackProxy proxy = new(host.BaseAddress);
-        await using HeraldClient client = new(Clients.Options(proxy.BaseAddress) with { IdleTimeout = TimeSpan.FromMilliseconds(600) });
+        await using HeraldClient client = new(Clients.Options(proxy.BaseAddress) with { IdleTimeout = TimeSpan.FromSeconds(2) });
         await using SubscriptionRecorder recorder = SubscriptionRecorder.Start(client, "i-heartbeats", lastEventId: 0);
         await SubscribeTests.WaitForSubscriberAsync(host.Client, "i-heartbeats");
 
-        // Heartbeats every 200 ms keep a 600 ms idle timeout from firing, however long the stream has no event.
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        // Heartbeats at most 200 ms apart keep a 2 s idle timeout from firing, however long the stream has no event. The
+        // tenfold margin is for a loaded CI machine, where a 3× margin once let a stalled thread pool time out the connection.
+        await Task.Delay(TimeSpan.FromSeconds(3));
         await host.Client.PublishAsync("i-heartbeats", "late");
         await recorder.WaitForEventAsync(1, TestTimeouts.Frame);
 
