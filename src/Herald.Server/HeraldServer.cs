@@ -19,7 +19,10 @@ internal static class HeraldServer
         builder.WebHost.ConfigureKestrel(o => ServerLimits.Apply(o.Limits, settings));
 
         // Request logs at Information print the URL with its query, where a subscriber's access_token may be: keep them off.
-        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+        // Entirely off, not just above Information: while this category is enabled at any level, hosting starts an Activity
+        // and a log scope for every request, which an open subscription then holds for its whole life. Start-up failures
+        // are still reported, by Program.cs.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.ShutdownTimeout);
         builder.Logging.AddSimpleConsole(o =>
         {
