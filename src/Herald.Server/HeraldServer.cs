@@ -57,6 +57,7 @@ internal static class HeraldServer
 
         configure?.Invoke(builder);
         WebApplication app = builder.Build();
+        TrustedProxies.Use(app, settings.TrustedProxies); // first: every limit and rule below sees the client, not the proxy
         app.UseCors(); // applies HeraldOptions.CorsOrigins to the endpoints MapHerald marks
         app.MapHerald("/streams");
         app.MapHeraldOperations();

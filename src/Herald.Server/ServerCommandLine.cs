@@ -43,9 +43,16 @@ internal static class ServerCommandLine
         Option<int> maxConnections = new("--max-connections") { Description = "Open SSE subscriptions this node accepts; more get 503 with Retry-After. 0: no cap.", DefaultValueFactory = _ => 10_000, HelpName = "n" };
         Option<int> maxConnectionsPerIp = new("--max-connections-per-ip")
         {
-            Description = "Open SSE subscriptions per client IP address; more get 429 with Retry-After. 0: no cap. Raise it (or 0) behind a reverse proxy and for load tests from one address.",
+            Description = "Open SSE subscriptions per client IP address; more get 429 with Retry-After. 0: no cap. Behind a reverse proxy the address is the one its X-Forwarded-For names (see --trusted-proxy); raise it (or 0) for load tests from one address.",
             DefaultValueFactory = _ => 100,
             HelpName = "n",
+        };
+        Option<string[]> trustedProxies = new("--trusted-proxy")
+        {
+            Description = "Address or CIDR network of a reverse proxy whose X-Forwarded-For names the client (repeatable; last hop only). Default: loopback, a proxy on this machine. Giving any replaces the default.",
+            HelpName = "address|cidr",
+            Arity = ArgumentArity.OneOrMore,
+            AllowMultipleArgumentsPerToken = false,
         };
         Option<int> publishRate = new("--publish-rate") { Description = "Publish requests per second per publisher (its key, else its IP), as a token bucket; over it: 429 with Retry-After. 0: no limit.", DefaultValueFactory = _ => 0, HelpName = "per-second" };
         Option<int> publishBurst = new("--publish-burst") { Description = "Publish requests a publisher may send at once above --publish-rate. 0: one second's worth.", DefaultValueFactory = _ => 0, HelpName = "requests" };
@@ -57,7 +64,7 @@ internal static class ServerCommandLine
         RootCommand root = new("Herald: a Server-Sent Events hub whose event IDs are 1, 2, 3, … per stream, never reused or reset.")
         {
             urls, store, retention, publisherKeys, subscriberKey, heartbeat, shutdownTimeout, synchronous, waitReplicas,
-            corsOrigins, maxConnections, maxConnectionsPerIp, publishRate, publishBurst, maxEventBytes, maxBatchBytes, maxHeadersBytes, maxLineBytes,
+            corsOrigins, trustedProxies, maxConnections, maxConnectionsPerIp, publishRate, publishBurst, maxEventBytes, maxBatchBytes, maxHeadersBytes, maxLineBytes,
         };
 
         ParseResult result = root.Parse(args);
@@ -124,6 +131,17 @@ internal static class ServerCommandLine
             return Fail(error, limitError);
         }
 
+        List<System.Net.IPNetwork> proxies = [];
+        foreach (string proxy in result.GetValue(trustedProxies) ?? [])
+        {
+            if (!TrustedProxies.TryParse(proxy, out System.Net.IPNetwork network))
+            {
+                return Fail(error, $"--trusted-proxy must be an IP address (10.0.0.2) or a network in CIDR form (10.0.0.0/24), not '{proxy}'");
+            }
+
+            proxies.Add(network);
+        }
+
         return (new ServerSettings
         {
             Urls = urlValue,
@@ -136,6 +154,7 @@ internal static class ServerCommandLine
             RedisWaitReplicas = waitReplicasValue,
             SubscriberKey = result.GetValue(subscriberKey),
             CorsOrigins = result.GetValue(corsOrigins) ?? [],
+            TrustedProxies = proxies.Count > 0 ? proxies : TrustedProxies.Default,
             MaxConnections = result.GetValue(maxConnections),
             MaxConnectionsPerIp = result.GetValue(maxConnectionsPerIp),
             PublishRate = result.GetValue(publishRate),

@@ -33,6 +33,9 @@ internal sealed record ServerSettings
     /// <summary>Open SSE subscriptions in total (<c>--max-connections</c>); 0: no cap.</summary>
     public int MaxConnections { get; init; } = 10_000;
 
+    /// <summary>Peers whose <c>X-Forwarded-For</c> names the client (<c>--trusted-proxy</c>, repeatable); loopback by default.</summary>
+    public IReadOnlyList<System.Net.IPNetwork> TrustedProxies { get; init; } = Server.TrustedProxies.Default;
+
     /// <summary>Open SSE subscriptions per client IP (<c>--max-connections-per-ip</c>); 0: no cap.</summary>
     public int MaxConnectionsPerIp { get; init; } = 100;
 

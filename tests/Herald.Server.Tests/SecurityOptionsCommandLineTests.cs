@@ -22,6 +22,9 @@ public sealed class SecurityOptionsCommandLineTests
         new[] { "--max-batch-bytes", "0" },
         new[] { "--max-request-headers-bytes", "100" },
         new[] { "--max-request-line-bytes", "99999999" },
+        new[] { "--trusted-proxy", "nginx.internal" },
+        new[] { "--trusted-proxy", "10" },
+        new[] { "--trusted-proxy", "10.0.0.0/33" },
     };
 
     [Theory]
@@ -65,6 +68,20 @@ public sealed class SecurityOptionsCommandLineTests
     }
 
     [Fact]
+    public void Parse_TrustedProxies_ReplaceTheLoopbackDefault()
+    {
+        (ServerSettings? defaults, _) = ServerCommandLine.Parse([], TextWriter.Null, TextWriter.Null);
+        (ServerSettings? settings, int exitCode) = ServerCommandLine.Parse(
+            ["--trusted-proxy", "10.0.0.2", "--trusted-proxy", "10.1.0.0/16", "--trusted-proxy", "fd00::/8", "--trusted-proxy", "::1"],
+            TextWriter.Null,
+            TextWriter.Null);
+
+        Assert.Equal(["127.0.0.0/8", "::1/128"], defaults!.TrustedProxies.Select(n => n.ToString()));
+        Assert.Equal(0, exitCode);
+        Assert.Equal(["10.0.0.2/32", "10.1.0.0/16", "fd00::/8", "::1/128"], settings!.TrustedProxies.Select(n => n.ToString()));
+    }
+
+    [Fact]
     public void Parse_Defaults_AreOpenSubscribersCappedConnectionsAndNoRateLimit()
     {
         (ServerSettings? settings, _) = ServerCommandLine.Parse([], TextWriter.Null, TextWriter.Null);
@@ -86,7 +103,7 @@ public sealed class SecurityOptionsCommandLineTests
 
         ServerCommandLine.Parse(["--help"], output, TextWriter.Null);
 
-        foreach (string option in new[] { "--subscriber-key", "--cors-origin", "--max-connections", "--max-connections-per-ip", "--publish-rate", "--publish-burst", "--max-event-bytes", "--max-batch-bytes", "--max-request-headers-bytes", "--max-request-line-bytes" })
+        foreach (string option in new[] { "--subscriber-key", "--cors-origin", "--max-connections", "--max-connections-per-ip", "--publish-rate", "--publish-burst", "--trusted-proxy", "--max-event-bytes", "--max-batch-bytes", "--max-request-headers-bytes", "--max-request-line-bytes" })
         {
             Assert.Contains(option, output.ToString(), StringComparison.Ordinal);
         }

@@ -20,12 +20,29 @@ internal sealed class PublisherAuthorization
         _keyDigests = [.. options.Value.PublisherKeys.Select(k => SHA256.HashData(Encoding.UTF8.GetBytes(k)))];
     }
 
+    /// <summary>
+    /// A loopback peer, unless the request came through a proxy: a proxy on this machine (nginx in front of a node bound
+    /// to loopback) connects from loopback for every client. The host's forwarded-headers middleware, when it trusts the
+    /// proxy, has already put the client's address in <see cref="ConnectionInfo.RemoteIpAddress"/> and taken the header
+    /// away; a forwarding header still there means nobody vouched for it, and the client may be anywhere.
+    /// </summary>
+    private static bool IsFromThisMachine(HttpContext context)
+    {
+        IPAddress? remote = context.Connection.RemoteIpAddress;
+        if (remote is null || !IPAddress.IsLoopback(remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote))
+        {
+            return false;
+        }
+
+        IHeaderDictionary headers = context.Request.Headers;
+        return !headers.ContainsKey("X-Forwarded-For") && !headers.ContainsKey("Forwarded");
+    }
+
     public Problem? Check(HttpContext context)
     {
         if (_keyDigests.Length == 0)
         {
-            IPAddress? remote = context.Connection.RemoteIpAddress;
-            if (remote is not null && IPAddress.IsLoopback(remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote))
+            if (IsFromThisMachine(context))
             {
                 return null;
             }
@@ -34,7 +51,7 @@ internal sealed class PublisherAuthorization
                 StatusCodes.Status403Forbidden,
                 "forbidden",
                 "Publishing is limited to loopback",
-                "No publisher key is configured, so only clients on this machine may publish. Configure --publisher-key to publish from elsewhere.");
+                "No publisher key is configured, so only clients on this machine may publish (a request forwarded by a proxy counts as from the client it names). Configure --publisher-key to publish from elsewhere.");
         }
 
         string? header = context.Request.Headers.Authorization;
