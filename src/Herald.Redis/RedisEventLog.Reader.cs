@@ -28,6 +28,13 @@ public sealed partial class RedisEventLog
         private readonly string _stream;
         private readonly RedisKey _key;
         private readonly Lock _lock = new();
+
+        // Held while Appended is raised, by the reader or by one of this node's appends, so that it is raised in ID order
+        // and once per event. Taken before _lock, never inside it.
+        private readonly Lock _deliverLock = new();
+
+        // This node's appends that came back from the script before an earlier ID was raised, by first ID (_deliverLock).
+        private readonly SortedDictionary<long, StoredEvent[]> _own = [];
         private readonly List<(long Last, TaskCompletionSource Done)> _pending = [];
         private int _watchers;
         private long _lastUse = Environment.TickCount64;
@@ -92,6 +99,35 @@ public sealed partial class RedisEventLog
                 EnsureRunning();
                 return done.Task;
             }
+        }
+
+        /// <summary>
+        /// Raises this node's own append, IDs contiguous, without waiting for the reader to read it back: at once when
+        /// every earlier ID has been raised, else as soon as the reader or another local append fills the hole before it.
+        /// Completes once it has been raised, by whichever comes first. Saves the XREAD round trip on the publish path
+        /// while keeping Appended in ID order across nodes.
+        /// </summary>
+        public Task DeliverOwnAsync(StoredEvent[] events)
+        {
+            long first = events[0].Id;
+            long last = events[^1].Id;
+            lock (_deliverLock)
+            {
+                bool resolved;
+                lock (_lock)
+                {
+                    resolved = _resolved;
+                }
+
+                // Before the reader knows where it starts, it alone decides what was raised; it reads this append too.
+                if (resolved)
+                {
+                    _own[first] = events;
+                    RaiseOwnInOrder();
+                }
+            }
+
+            return WaitDeliveredAsync(first - 1, last);
         }
 
         public async Task StopAsync()
@@ -240,6 +276,11 @@ public sealed partial class RedisEventLog
                     _pending.Clear();
                 }
 
+                lock (_deliverLock)
+                {
+                    _own.Clear(); // a restarted reader reads them back from Redis
+                }
+
                 Log.ReaderStopped(_store._logger, _stream);
             }
         }
@@ -264,18 +305,65 @@ public sealed partial class RedisEventLog
             }
         }
 
+        /// <summary>What the reader read: raised unless this node's own appends already raised it.</summary>
         private void Deliver(StoredEvent[] events)
         {
-            if (events.Length == 0)
+            lock (_deliverLock)
             {
-                return;
-            }
+                long delivered = Delivered();
+                int skip = 0;
+                while (skip < events.Length && events[skip].Id <= delivered)
+                {
+                    skip++;
+                }
 
+                if (skip < events.Length)
+                {
+                    Raise(skip == 0 ? events : events[skip..]);
+                }
+
+                RaiseOwnInOrder();
+            }
+        }
+
+        /// <summary>Raises the parked own appends that now follow on from what was raised; drops those the reader raised.</summary>
+        private void RaiseOwnInOrder()
+        {
+            while (_own.Count > 0)
+            {
+                (long first, StoredEvent[] chunk) = _own.First();
+                long delivered = Delivered();
+                if (chunk[^1].Id <= delivered)
+                {
+                    _own.Remove(first);
+                    continue;
+                }
+
+                if (first != delivered + 1)
+                {
+                    return; // an ID before it (another node's) is not raised yet: the reader brings it
+                }
+
+                _own.Remove(first);
+                Raise(chunk);
+            }
+        }
+
+        private void Raise(StoredEvent[] events)
+        {
             _store.Deliver(_stream, events);
             lock (_lock)
             {
                 _delivered = events[^1].Id;
                 CompletePending();
+            }
+        }
+
+        private long Delivered()
+        {
+            lock (_lock)
+            {
+                return _delivered;
             }
         }
 

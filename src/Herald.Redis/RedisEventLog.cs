@@ -373,11 +373,20 @@ public sealed partial class RedisEventLog : IEventLog, IWatchableEventLog
             await WaitForReplicasAsync(stream).ConfigureAwait(false);
         }
 
-        // Appended is raised only by the stream's reader, so this node's and other nodes' appends reach observers once each
-        // and in ID order. Acknowledge once the reader has delivered this append (the IEventLog contract: raised before
-        // the task completes). A reader that cannot deliver in time does not fail a durable append.
+        // Appended reaches observers once per event and in ID order, whichever node appended: the stream's reader raises
+        // what it reads, and this append is raised here as soon as every earlier ID has been (at once, unless another
+        // node's events came in between). Acknowledge once it has been raised (the IEventLog contract: raised before the
+        // task completes). A reader that cannot deliver in time does not fail a durable append.
+        var appended = new StoredEvent[events.Count];
+        for (int i = 0; i < appended.Length; i++)
+        {
+            appended[i] = new StoredEvent(first + i, events[i].EventType, events[i].Data);
+        }
+
         StreamReader reader = ReaderFor(stream);
-        Task delivered = reader.WaitDeliveredAsync(first - 1, last);
+        Task delivered = last - first + 1 == appended.Length
+            ? reader.DeliverOwnAsync(appended)
+            : reader.WaitDeliveredAsync(first - 1, last);
         try
         {
             await delivered.WaitAsync(_options.OperationTimeout).ConfigureAwait(false);
