@@ -6,6 +6,8 @@
 #   dotnet build src/Herald.Server -c Release -o /tmp/herald-b     # after it
 #   A_DIR=/tmp/herald-a B_DIR=/tmp/herald-b RUNS=3 bash bench/ab.sh memory: --scenario publish --publishers 8 --duration 10
 #   A_DIR=… B_DIR=… bash bench/ab.sh sqlite --scenario idle --subscribers 5000 --duration 5
+#   A_DIR=/tmp/h B_DIR=/tmp/h B_ARGS="--delivery-window 20" bash bench/ab.sh sqlite --scenario fanout --subscribers 1000 --publishers 8 --rate 2000 --duration 10
+# A_ARGS / B_ARGS: extra server options for each side (one build, two settings).
 # Prints one line per run with the headline figures of `herald bench`'s JSON line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,15 +28,16 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 for _ in $(seq 1 "$runs"); do
   for variant in A B; do
-    dir=$A_DIR; [ "$variant" = B ] && dir=$B_DIR
+    dir=$A_DIR; extra=${A_ARGS:-}
+    if [ "$variant" = B ]; then dir=$B_DIR; extra=${B_ARGS:-}; fi
     target=$store; [ "$store" = sqlite ] && target="sqlite:$work/herald.db"
-    "$dir/Herald.Server" --urls "$url" --store "$target" --retention 2000000 --max-connections-per-ip 0 --max-connections 0 >"$work/server.log" 2>&1 &
+    "$dir/Herald.Server" --urls "$url" --store "$target" --retention 2000000 --max-connections-per-ip 0 --max-connections 0 $extra >"$work/server.log" 2>&1 &
     pid=$!
     for _ in $(seq 1 200); do
       if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
       sleep 0.1
     done
-    "$herald" bench --scenario fanout --server "$url" --subscribers 50 --publishers 4 --rate 0 --duration 2 >/dev/null 2>&1 || true
+    "$herald" bench --scenario fanout --server "$url" --subscribers 50 --publishers 4 --rate 0 --duration "${WARMUP_SECONDS:-10}" >/dev/null 2>&1 || true
     json=$("$herald" bench --server "$url" --server-pid "$pid" "$@" 2>/dev/null | tail -1) || true
     kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; pid=""
     rm -f "$work"/herald.db*

@@ -11,6 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${RUNS:-3}
 seconds=${SECONDS_PER_RUN:-10}
+warmup=${WARMUP_SECONDS:-10}
 scenarios=${SCENARIOS:-fanout publish idle catchup}
 port=${PORT:-5197}
 url="http://127.0.0.1:$port"
@@ -63,7 +64,8 @@ measure() {
   for _ in $(seq 1 "$runs"); do
     start "$kind"
     # Warm-up outside the measured run: JIT and connection set-up of publish and delivery (and replay, for catch-up).
-    "$herald" bench --scenario fanout --server "$url" --subscribers 50 --publishers 4 --rate 0 --duration 2 >/dev/null 2>&1 || true
+    # Long enough for tiered compilation to finish with the hot paths (bench/redis-figures.sh has the measurement).
+    "$herald" bench --scenario fanout --server "$url" --subscribers 50 --publishers 4 --rate 0 --duration "$warmup" >/dev/null 2>&1 || true
     if [ "$1" = --scenario ] && [ "$2" = catchup ]; then "$herald" bench --scenario catchup --server "$url" --events 20000 >/dev/null 2>&1 || true; fi
     local json
     json=$("$herald" bench --server "$url" --server-pid "$pid" "$@" 2>"$work/table.txt" | tail -1) || true

@@ -37,7 +37,7 @@ public class WakeupBenchmarks
     public void SetupSignal()
     {
         _stop = new CancellationTokenSource();
-        _state = new StreamState(Stream, 16);
+        _state = new StreamState(Stream, 16, TimeSpan.FromMilliseconds(5));
         _allResumed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _waiting = Cursors;
         for (int i = 0; i < Cursors; i++)

@@ -35,6 +35,7 @@ internal static class HeraldServer
         {
             o.Retention = settings.Retention;
             o.Heartbeat = settings.Heartbeat;
+            o.DeliveryWindow = settings.DeliveryWindow;
             foreach (string key in settings.PublisherKeys)
             {
                 o.PublisherKeys.Add(key);

@@ -29,6 +29,12 @@ internal static class ServerCommandLine
             HelpName = "secret",
         };
         Option<double> heartbeat = new("--heartbeat") { Description = "Seconds between heartbeat comments on idle streams.", DefaultValueFactory = _ => 15, HelpName = "seconds" };
+        Option<double> deliveryWindow = new("--delivery-window")
+        {
+            Description = "Milliseconds events that follow one another on a stream are gathered into one write per subscriber: less CPU on busy streams, up to this much latency. 0: write every event at once.",
+            DefaultValueFactory = _ => 5,
+            HelpName = "ms",
+        };
         Option<double> shutdownTimeout = new("--shutdown-timeout") { Description = "Seconds a graceful stop (SIGTERM) may take before requests are cut off.", DefaultValueFactory = _ => 10, HelpName = "seconds" };
         Option<string> synchronous = new("--sqlite-synchronous") { Description = "full (an acknowledged event survives power loss) or normal (survives a process crash, faster).", DefaultValueFactory = _ => "full", HelpName = "mode" };
         synchronous.AcceptOnlyFromAmong("full", "normal");
@@ -63,7 +69,7 @@ internal static class ServerCommandLine
 
         RootCommand root = new("Herald: a Server-Sent Events hub whose event IDs are 1, 2, 3, … per stream, never reused or reset.")
         {
-            urls, store, retention, publisherKeys, subscriberKey, heartbeat, shutdownTimeout, synchronous, waitReplicas,
+            urls, store, retention, publisherKeys, subscriberKey, heartbeat, deliveryWindow, shutdownTimeout, synchronous, waitReplicas,
             corsOrigins, trustedProxies, maxConnections, maxConnectionsPerIp, publishRate, publishBurst, maxEventBytes, maxBatchBytes, maxHeadersBytes, maxLineBytes,
         };
 
@@ -103,6 +109,12 @@ internal static class ServerCommandLine
         if (heartbeatValue is < 0.1 or > 3600)
         {
             return Fail(error, "--heartbeat must be between 0.1 and 3600 seconds");
+        }
+
+        double windowValue = result.GetValue(deliveryWindow);
+        if (windowValue is < 0 or > 1000)
+        {
+            return Fail(error, "--delivery-window must be between 0 and 1000 milliseconds");
         }
 
         if (shutdownValue is < 0 or > 3600)
@@ -150,6 +162,7 @@ internal static class ServerCommandLine
             PublisherKeys = keys,
             Heartbeat = TimeSpan.FromSeconds(heartbeatValue),
             ShutdownTimeout = TimeSpan.FromSeconds(shutdownValue),
+            DeliveryWindow = TimeSpan.FromMilliseconds(windowValue),
             SqliteSynchronousFull = result.GetValue(synchronous) == "full",
             RedisWaitReplicas = waitReplicasValue,
             SubscriberKey = result.GetValue(subscriberKey),

@@ -18,6 +18,9 @@ internal sealed record ServerSettings
 
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Shortest time between two wake-ups of a stream's subscribers (<c>--delivery-window</c>, ms); see <see cref="HeraldOptions.DeliveryWindow"/>.</summary>
+    public TimeSpan DeliveryWindow { get; init; } = TimeSpan.FromMilliseconds(5);
+
     /// <summary>SQLite <c>synchronous=FULL</c> (an acknowledged event survives power loss) unless <c>--sqlite-synchronous normal</c>.</summary>
     public bool SqliteSynchronousFull { get; init; } = true;
 

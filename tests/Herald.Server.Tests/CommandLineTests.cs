@@ -16,6 +16,8 @@ public sealed class CommandLineTests
         new[] { "--heartbeat", "-1" },
         new[] { "--heartbeat", "abc" },
         new[] { "--shutdown-timeout", "-1" },
+        new[] { "--delivery-window", "-1" },
+        new[] { "--delivery-window", "1001" },
         new[] { "--urls", "ftp://127.0.0.1:1" },
         new[] { "--publisher-key", "short" },
         new[] { "--retention" },
@@ -35,7 +37,7 @@ public sealed class CommandLineTests
 
         Assert.Null(settings);
         Assert.Equal(0, exitCode);
-        foreach (string option in new[] { "--urls", "--store", "--retention", "--publisher-key", "--subscriber-key", "--heartbeat", "--shutdown-timeout", "--redis-wait-replicas", "--help" })
+        foreach (string option in new[] { "--urls", "--store", "--retention", "--publisher-key", "--subscriber-key", "--heartbeat", "--delivery-window", "--shutdown-timeout", "--redis-wait-replicas", "--help" })
         {
             Assert.Contains(option, output.ToString(), StringComparison.Ordinal);
         }
@@ -86,7 +88,20 @@ public sealed class CommandLineTests
         Assert.Equal(100_000, settings.Retention);
         Assert.Equal(TimeSpan.FromSeconds(15), settings.Heartbeat);
         Assert.Equal(TimeSpan.FromSeconds(10), settings.ShutdownTimeout);
+        Assert.Equal(TimeSpan.FromMilliseconds(5), settings.DeliveryWindow);
         Assert.Empty(settings.PublisherKeys);
+    }
+
+    [Theory]
+    [InlineData("0", 0)]
+    [InlineData("20", 20)]
+    [InlineData("2.5", 2.5)]
+    public void Parse_DeliveryWindow_IsKeptInMilliseconds(string value, double milliseconds)
+    {
+        (ServerSettings? settings, int exitCode) = ServerCommandLine.Parse(["--delivery-window", value], TextWriter.Null, TextWriter.Null);
+
+        Assert.Equal(0, exitCode);
+        Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), settings!.DeliveryWindow);
     }
 
     [Fact]

@@ -153,6 +153,7 @@ public sealed class EmbeddingTests
     [InlineData(nameof(HeraldOptions.Retention))]
     [InlineData(nameof(HeraldOptions.Heartbeat))]
     [InlineData(nameof(HeraldOptions.HotTailCapacity))]
+    [InlineData(nameof(HeraldOptions.DeliveryWindow))]
     [InlineData(nameof(HeraldOptions.MaxBatchEvents))]
     [InlineData(nameof(HeraldOptions.PublisherKeys))]
     public async Task AddHerald_InvalidOption_FailsTheStartNamingIt(string option)
@@ -162,6 +163,7 @@ public sealed class EmbeddingTests
             nameof(HeraldOptions.Retention) => o => o.Retention = 0,
             nameof(HeraldOptions.Heartbeat) => o => o.Heartbeat = TimeSpan.Zero,
             nameof(HeraldOptions.HotTailCapacity) => o => o.HotTailCapacity = -1,
+            nameof(HeraldOptions.DeliveryWindow) => o => o.DeliveryWindow = TimeSpan.FromSeconds(2),
             nameof(HeraldOptions.MaxBatchEvents) => o => o.MaxBatchEvents = 0,
             _ => o => o.PublisherKeys.Add("short"),
         };

@@ -4,14 +4,12 @@ namespace Herald.Subscriptions;
 internal sealed class StreamState : IDisposable
 {
     /// <summary>
-    /// The shortest time between two append wake-ups of a stream's cursors. An append after a quiet spell wakes them at
-    /// once; appends that follow sooner wait for the rest of the window, so that each cursor then writes everything that
-    /// arrived in one flush (one send per subscriber instead of one per event). At 2,000 events/s this turns ten flushes
-    /// per subscriber into one, for at most this much extra latency.
+    /// The shortest time between two append wake-ups of a stream's cursors (<see cref="HeraldOptions.DeliveryWindow"/>).
+    /// An append after a quiet spell wakes them at once; appends that follow sooner wait for the rest of the window, so
+    /// that each cursor then writes everything that arrived in one flush (one send per subscriber instead of one per
+    /// event). At 2,000 events/s a 5 ms window turns ten flushes per subscriber into one, for at most 5 ms of latency.
     /// </summary>
-    internal static readonly TimeSpan DeliveryWindow = TimeSpan.FromMilliseconds(5);
-
-    private static readonly long WindowTicks = (long)(DeliveryWindow.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+    private readonly long _windowTicks;
 
     private TaskCompletionSource _wake = NewSource();
     private long _knownLast;
@@ -20,10 +18,11 @@ internal sealed class StreamState : IDisposable
     private int _wakeScheduled;
     private ITimer? _pacer;
 
-    public StreamState(string name, int hotTailCapacity)
+    public StreamState(string name, int hotTailCapacity, TimeSpan deliveryWindow)
     {
         Name = name;
         Tail = new HotTail(hotTailCapacity);
+        _windowTicks = (long)(deliveryWindow.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
     }
 
     public string Name { get; }
@@ -86,14 +85,14 @@ internal sealed class StreamState : IDisposable
     public void Dispose() => Interlocked.Exchange(ref _pacer, null)?.Dispose();
 
     /// <summary>
-    /// Wakes the cursors now, or at the end of the current <see cref="DeliveryWindow"/> when they were woken for an append
+    /// Wakes the cursors now, or at the end of the current delivery window when they were woken for an append
     /// less than a window ago. Wall-clock pacing (not the hub's TimeProvider): it is a batching delay, not a timeout.
     /// </summary>
     private void WakeForAppend()
     {
         long now = System.Diagnostics.Stopwatch.GetTimestamp();
         long since = now - Volatile.Read(ref _lastAppendWake);
-        if (since >= WindowTicks)
+        if (since >= _windowTicks)
         {
             Volatile.Write(ref _lastAppendWake, now);
             Wake();
@@ -104,7 +103,7 @@ internal sealed class StreamState : IDisposable
         if (Interlocked.Exchange(ref _wakeScheduled, 1) == 0)
         {
             ITimer pacer = Volatile.Read(ref _pacer) ?? CreatePacer();
-            pacer.Change(TimeSpan.FromSeconds((double)(WindowTicks - since) / System.Diagnostics.Stopwatch.Frequency), Timeout.InfiniteTimeSpan);
+            pacer.Change(TimeSpan.FromSeconds((double)(_windowTicks - since) / System.Diagnostics.Stopwatch.Frequency), Timeout.InfiniteTimeSpan);
         }
     }
 

@@ -42,7 +42,7 @@ internal sealed partial class SubscriptionHub : IDisposable
         {
             if (!_streams.TryGetValue(stream, out StreamState? state))
             {
-                state = new StreamState(stream, _options.HotTailCapacity);
+                state = new StreamState(stream, _options.HotTailCapacity, _options.DeliveryWindow);
                 _streams.Add(stream, state);
 
                 // A distributed store only delivers the streams it watches; other nodes' appends reach this hot tail through it.

@@ -9,11 +9,12 @@ namespace Herald.Tests.Subscriptions;
 public sealed class StreamStateTests
 {
     private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Window = TimeSpan.FromMilliseconds(5);
 
     [Fact]
     public async Task Advance_AfterAQuietSpell_WakesAtOnce()
     {
-        using StreamState state = new("s", 16);
+        using StreamState state = new("s", 16, Window);
         Task wake = state.NextWake;
 
         state.Advance(1);
@@ -26,7 +27,7 @@ public sealed class StreamStateTests
     [Fact]
     public async Task Advance_WithinTheWindow_IsWokenByTheWindowsEnd()
     {
-        using StreamState state = new("s", 16);
+        using StreamState state = new("s", 16, Window);
         state.Advance(1); // opens a window
 
         Task wake = state.NextWake;
@@ -41,7 +42,7 @@ public sealed class StreamStateTests
     [Fact]
     public async Task Advance_ManyInARowFromSeveralThreads_EveryWaiterIsWoken()
     {
-        using StreamState state = new("s", 16);
+        using StreamState state = new("s", 16, Window);
         long next = 0;
         for (int round = 0; round < 200; round++)
         {
@@ -51,5 +52,32 @@ public sealed class StreamStateTests
         }
 
         Assert.True(state.KnownLast > 0);
+    }
+
+    [Fact]
+    public void Advance_WithinALongWindow_HoldsTheWakeUpBack()
+    {
+        using StreamState state = new("s", 16, TimeSpan.FromHours(1));
+        state.Advance(1); // opens a window that will not end during the test
+
+        Task wake = state.NextWake;
+        state.Advance(2);
+
+        Assert.False(wake.IsCompleted);
+        Assert.Equal(2, state.KnownLast);
+    }
+
+    [Fact]
+    public void Advance_WithNoWindow_WakesAtOnceForEveryAppend()
+    {
+        using StreamState state = new("s", 16, TimeSpan.Zero);
+        for (long id = 1; id <= 3; id++)
+        {
+            Task wake = state.NextWake;
+
+            state.Advance(id);
+
+            Assert.True(wake.IsCompleted, $"append {id} did not wake the cursors at once");
+        }
     }
 }
