@@ -129,7 +129,7 @@ internal sealed class BrowserPage : IAsyncDisposable
             // As a function, not an expression string: Playwright polls an expression with eval, which the console's CSP forbids.
             await Page.WaitForFunctionAsync("() => (" + condition + ")", null, new PageWaitForFunctionOptions { Timeout = (float)timeout.TotalMilliseconds, PollingInterval = 100 });
         }
-        catch (PlaywrightException ex)
+        catch (Exception ex) when (ex is PlaywrightException or TimeoutException)
         {
             Assert.Fail($"Gave up after {timeout} waiting for {what} ({condition}): {ex.Message}\nPage console:\n{ConsoleOutput}");
         }

@@ -17,6 +17,7 @@ internal sealed class RetryingPublisher
     private readonly TimeSpan _pace;
     private int _published;
     private int _failedAttempts;
+    private int _holdAfter = int.MaxValue;
 
     public RetryingPublisher(Uri server, string stream, TimeSpan pace)
     {
@@ -31,6 +32,12 @@ internal sealed class RetryingPublisher
     /// <summary>Attempts that got no answer (or not a success), all events together.</summary>
     public int FailedAttempts => Volatile.Read(ref _failedAttempts);
 
+    /// <summary>
+    /// Publishes no event after <paramref name="last"/> until told otherwise, so that a test decides what is still to be
+    /// published when it kills the server, however fast or slow the machine is.
+    /// </summary>
+    public void HoldAfter(int last) => Volatile.Write(ref _holdAfter, last);
+
     public async Task RunAsync(int count, TimeSpan deadline)
     {
         using CancellationTokenSource stop = new(deadline);
@@ -38,6 +45,11 @@ internal sealed class RetryingPublisher
         http.Timeout = TimeSpan.FromSeconds(5);
         for (int i = 1; i <= count; i++)
         {
+            while (i > Volatile.Read(ref _holdAfter))
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(10), stop.Token);
+            }
+
             while (true)
             {
                 stop.Token.ThrowIfCancellationRequested();
