@@ -159,6 +159,16 @@ internal sealed class ChildProcess : IDisposable
         }
     }
 
+    /// <summary>SIGKILL, then waits for the exit; throws, naming the process, when it does not come within <paramref name="timeout"/>.</summary>
+    public async Task KillAndWaitAsync(TimeSpan timeout)
+    {
+        Kill();
+        if (!await WaitForExitAsync(timeout).ConfigureAwait(false))
+        {
+            throw new InvalidOperationException($"{Name} (pid {Pid}) did not exit after SIGKILL.");
+        }
+    }
+
     /// <summary>Waits for the exit; false when it did not happen within <paramref name="timeout"/>.</summary>
     public async Task<bool> WaitForExitAsync(TimeSpan timeout)
     {

@@ -74,15 +74,8 @@ internal sealed class HeraldNode : IDisposable
     }
 
     /// <summary>SIGKILL, then waits for the exit.</summary>
-    public async Task KillAsync(TimeSpan timeout)
-    {
-        ChildProcess process = _process ?? throw new InvalidOperationException($"Node {Name} is not running.");
-        process.Kill();
-        if (!await process.WaitForExitAsync(timeout).ConfigureAwait(false))
-        {
-            throw new InvalidOperationException($"Herald node {Name} (pid {process.Pid}) did not exit after SIGKILL.");
-        }
-    }
+    public Task KillAsync(TimeSpan timeout) =>
+        (_process ?? throw new InvalidOperationException($"Node {Name} is not running.")).KillAndWaitAsync(timeout);
 
     public string RecentOutput => _process?.RecentOutput ?? string.Empty;
 

@@ -51,15 +51,8 @@ internal sealed class RedisNode : IDisposable
     }
 
     /// <summary>SIGKILL: what is not in the AOF is gone; with fsync always that is nothing that was acknowledged.</summary>
-    public async Task KillAsync(TimeSpan timeout)
-    {
-        ChildProcess process = _process ?? throw new InvalidOperationException("redis-server is not running.");
-        process.Kill();
-        if (!await process.WaitForExitAsync(timeout).ConfigureAwait(false))
-        {
-            throw new InvalidOperationException($"redis-server (pid {process.Pid}) did not exit after SIGKILL.");
-        }
-    }
+    public Task KillAsync(TimeSpan timeout) =>
+        (_process ?? throw new InvalidOperationException("redis-server is not running.")).KillAndWaitAsync(timeout);
 
     public void Dispose() => _process?.Dispose();
 
