@@ -19,23 +19,28 @@ internal static class TrustedProxies
     /// <summary>An address (<c>10.0.0.2</c>, <c>::1</c>) or a network in CIDR form (<c>10.0.0.0/24</c>).</summary>
     public static bool TryParse(string value, out IPNetwork network)
     {
+        network = default;
+        int slash = value.IndexOf('/', StringComparison.Ordinal);
+        string address = slash < 0 ? value : value[..slash];
+
         // IPAddress.TryParse takes "10" for 0.0.0.10: ask for four parts or an IPv6 colon, so a typo is an error.
-        bool looksLikeAddress = value.Contains(':', StringComparison.Ordinal) || value.Count(c => c == '.') == 3;
-        if (looksLikeAddress && !value.Contains('/', StringComparison.Ordinal) && IPAddress.TryParse(value, out IPAddress? address))
+        if (!address.Contains(':', StringComparison.Ordinal) && address.Count(c => c == '.') != 3)
         {
-            network = new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
-            return true;
+            return false;
         }
 
-        int slash = value.IndexOf('/', StringComparison.Ordinal);
-        string prefix = slash < 0 ? value : value[..slash];
-        if (slash > 0 && (prefix.Contains(':', StringComparison.Ordinal) || prefix.Count(c => c == '.') == 3))
+        if (slash >= 0)
         {
             return IPNetwork.TryParse(value, out network);
         }
 
-        network = default;
-        return false;
+        if (!IPAddress.TryParse(value, out IPAddress? single))
+        {
+            return false;
+        }
+
+        network = new IPNetwork(single, single.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
+        return true;
     }
 
     public static void Use(WebApplication app, IReadOnlyList<IPNetwork> trusted)
