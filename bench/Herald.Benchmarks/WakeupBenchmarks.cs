@@ -37,7 +37,7 @@ public class WakeupBenchmarks
     public void SetupSignal()
     {
         _stop = new CancellationTokenSource();
-        _state = new StreamState(Stream, 16, TimeSpan.FromMilliseconds(5));
+        _state = new StreamState(Stream, 16, TimeSpan.FromMilliseconds(5), "epoch");
         _allResumed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _waiting = Cursors;
         for (int i = 0; i < Cursors; i++)
@@ -68,7 +68,7 @@ public class WakeupBenchmarks
         for (int i = 0; i < Cursors; i++)
         {
             PipeWriter output = PipeWriter.Create(new CountingStream(this), new StreamPipeWriterOptions(leaveOpen: true));
-            var cursor = new SubscriptionCursor(_hub, _log, _hubState, output, metrics, options, position: 0);
+            var cursor = new SubscriptionCursor(_hub, _log, _hubState, output, metrics, options, position: 0) { Epoch = _log.Epoch };
             _running.Add(Task.Run(() => cursor.RunAsync(_stop.Token)));
         }
 

@@ -5,7 +5,8 @@ public sealed partial class RedisEventLog
     // The append, in one atomic step on the Redis server (DESIGN.md §5). Loaded once with SCRIPT LOAD, called by SHA.
     // KEYS: 1 the stream (Redis Stream), 2 its counter, 3 (optional) the idempotency key.
     // ARGV: 1 floor (the highest ID this node saw on the stream), 2 retention, 3 trim slack, 4 now (ms, from the store's
-    //       clock), 5 idempotency window (ms), 6 event count, then (type, data) per event, type '' for none.
+    //       clock), 5 idempotency window (ms), 6 event count, 7 the change-feed channel to announce the append on ('' for
+    //       none: the node announces it itself once replicas hold it), then (type, data) per event, type '' for none.
     // Returns {first, last, replayed, regressed}.
     // Lua numbers are doubles: IDs are exact up to 2^53, far beyond any stream's life, and are written with %.0f because
     // tostring() would switch to exponent notation.
@@ -41,7 +42,7 @@ public sealed partial class RedisEventLog
         last = first + n - 1
         local log = KEYS[1]
         local call = redis.call
-        local i = 7
+        local i = 8
         for id = first, last do
           -- A number argument reaches Redis as its digits (%.17g: no exponent below 1e17), and XADD reads "<n>" as "<n>-0":
           -- no ID string is built in Lua per event.
@@ -62,6 +63,11 @@ public sealed partial class RedisEventLog
         local retention = tonumber(ARGV[2])
         if redis.call('XLEN', KEYS[1]) > retention + tonumber(ARGV[3]) then
           redis.call('XTRIM', KEYS[1], 'MINID', string.format('%.0f', last - retention + 1))
+        end
+        if ARGV[7] ~= '' then
+          -- Sharded pub/sub: the channel carries the stream's hash tag, so it lives on the stream's own Cluster shard and
+          -- reaches only the nodes that watch the stream. The message is the new last ID: "read up to here".
+          redis.call('SPUBLISH', ARGV[7], lastText)
         end
         return {firstText, lastText, 0, regressed}
         """;

@@ -10,60 +10,74 @@ namespace Herald;
 /// <summary>
 /// The distributed store (DESIGN.md §5): several Herald nodes share one Redis. Each stream is a Redis Stream whose
 /// entry IDs are the event IDs (<c>&lt;n&gt;-0</c>), appended by one Lua script that checks the idempotency key, allocates
-/// the IDs from the stream's counter, adds the events and trims, atomically, so log order is ID order whatever node
-/// published. Each node runs one reader per watched stream (<c>XREAD BLOCK</c>), which raises <see cref="Appended"/>
-/// for every node's appends in ID order; local appends complete once their reader has delivered them.
+/// the IDs from the stream's counter, adds the events, trims and announces the append, atomically, so log order is ID
+/// order whatever node published. The node's one change feed (<see cref="RedisChangeFeed"/>) reports every node's
+/// appends to the streams watched here; the failover guard (<see cref="RedisFailoverGuard"/>) keeps writes that Redis
+/// lost from having their IDs given to other data silently. A node holds a fixed number of Redis connections (one per
+/// Redis server, plus pub/sub, plus one per primary for <see cref="RedisEventLogOptions.WaitReplicas"/>) however many
+/// streams it serves.
 /// </summary>
-public sealed partial class RedisEventLog : IEventLog, IWatchableEventLog
+public sealed partial class RedisEventLog : IEventLog
 {
+    // Streams this node has listed in the index; bounded, since a ZADD of a listed stream is harmless, only wasted.
+    private const int MaxIndexedNames = 50_000;
+
     private readonly RedisEventLogOptions _options;
     private readonly ILogger _logger;
-    private readonly ConnectionMultiplexer _redis;
+    private readonly IConnectionMultiplexer _redis;
+    private readonly bool _ownsConnection;
     private readonly IDatabase _db;
-    private readonly AppendSignals _signals = new();
-    private readonly ConcurrentDictionary<string, StreamReader> _readers = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, long> _seen = new(StringComparer.Ordinal);
+    private readonly RedisReplicatedAppender? _replicated;
+    private readonly RedisChangeFeed _feed;
+    private readonly RedisFailoverGuard _guard;
     private readonly ConcurrentDictionary<Task, byte> _inFlight = new();
     private readonly CancellationTokenSource _stopping = new();
-    private readonly RedisKey _epochKey;
     private readonly RedisKey _indexKey;
     private readonly ConcurrentDictionary<string, byte> _indexed = new(StringComparer.Ordinal);
+    private readonly Task _guardLoop;
     private byte[] _scriptSha;
-    private volatile string _epoch;
     private Task? _disposeTask;
     private volatile bool _disposed;
-    private long _regressions;
 
-    private RedisEventLog(RedisEventLogOptions options, ILogger logger, ConnectionMultiplexer redis, string epoch, byte[] scriptSha)
+    private RedisEventLog(RedisEventLogOptions options, ILogger logger, IConnectionMultiplexer redis, bool ownsConnection, RedisReplicatedAppender? replicated, string epoch, byte[] scriptSha)
     {
         _options = options;
         _logger = logger;
         _redis = redis;
-        _db = redis.GetDatabase();
-        _epochKey = options.KeyPrefix + ":epoch";
+        _ownsConnection = ownsConnection;
+        _db = redis.GetDatabase(options.Configuration.DefaultDatabase ?? -1);
+        _replicated = replicated;
         _indexKey = options.KeyPrefix + ":streams";
-        _epoch = epoch;
         _scriptSha = scriptSha;
+        TimeProvider clock = options.Log.TimeProvider;
+        _guard = new RedisFailoverGuard(redis, _db, options.KeyPrefix + ":epoch", LastKey, epoch, clock, logger);
+        _feed = new RedisChangeFeed(redis, _db, options.KeyPrefix, clock, logger, _guard.See, OnCounterBelowDelivered, _stopping.Token);
+        _guardLoop = Task.Run(() => _guard.RunAsync(options.ReplicationCheckInterval, _feed.RefreshAll, _stopping.Token));
     }
 
     /// <inheritdoc />
     /// <remarks>
-    /// Kept in Redis (<c>&lt;prefix&gt;:epoch</c>). When Redis loses it (a flush, a restart without persistence), the next
-    /// node to notice creates a new one: on a sequence regression and on every readiness check (<c>/readyz</c>).
+    /// Kept in Redis (<c>&lt;prefix&gt;:epoch</c>). It changes when Redis loses it (a flush, a restart without persistence)
+    /// and when a node finds that Redis lost acknowledged writes (<see cref="RedisFailoverGuard"/>); every node adopts the
+    /// new one within <see cref="RedisEventLogOptions.ReplicationCheckInterval"/>.
     /// </remarks>
-    public string Epoch => _epoch;
-
-    /// <inheritdoc />
-    public event EventHandler<EventsAppendedEventArgs>? Appended;
+    public string Epoch => _guard.Epoch;
 
     /// <summary>
-    /// Appends that found a stream's counter below the highest ID this node had seen on it (Redis lost writes: a restart
-    /// without AOF, a failover, a flush) and pushed it past that ID instead. Exposed as <c>herald_sequence_regressions_total</c>.
+    /// Streams found with fewer IDs than this node had seen on them (Redis lost writes: a restart without AOF, a failover
+    /// to a replica that lagged, a flush), whose counters were pushed past what was seen. Exposed as
+    /// <c>herald_sequence_regressions_total</c>.
     /// </summary>
-    public long SequenceRegressions => Interlocked.Read(ref _regressions);
+    public long SequenceRegressions => _guard.Regressions;
 
-    /// <summary>Streams whose reader runs now.</summary>
-    internal int RunningReaders => _readers.Values.Count(r => r.IsRunning);
+    /// <summary>Streams watched on this node now: each is one sharded pub/sub channel, not a connection.</summary>
+    internal int WatchedStreams => _feed.WatchedStreams;
+
+    /// <summary>Streams whose newest writes this node still guards against a failover (see <see cref="RedisFailoverGuard"/>).</summary>
+    internal int GuardedStreams => _guard.Marks;
+
+    /// <summary>Checks replication and the epoch now, instead of at the next interval (tests).</summary>
+    internal Task CheckReplicationAsync() => _guard.CheckAsync(_feed.RefreshAll);
 
     /// <summary>Connects, creates the store's epoch when Redis has none (<c>SET NX</c>), loads the append script and checks Redis's persistence settings.</summary>
     /// <exception cref="EventLogUnavailableException">Redis cannot be reached.</exception>
@@ -72,26 +86,35 @@ public sealed partial class RedisEventLog : IEventLog, IWatchableEventLog
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         ILogger log = logger ?? (ILogger)NullLogger<RedisEventLog>.Instance;
-        ConnectionMultiplexer redis;
+        IConnectionMultiplexer redis;
+        bool owns = options.Connection is null;
         try
         {
-            redis = await ConnectionMultiplexer.ConnectAsync(Configure(options, options.OperationTimeout, failFast: true)).ConfigureAwait(false);
+            redis = options.Connection is { } connect
+                ? await connect().ConfigureAwait(false)
+                : await ConnectionMultiplexer.ConnectAsync(Configure(options, options.OperationTimeout, failFast: true)).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
             throw new EventLogUnavailableException($"Connecting to Redis ({Describe(options)}) failed: {ex.Message}", ex);
         }
 
+        RedisReplicatedAppender? replicated = null;
         try
         {
             cancellationToken.ThrowIfCancellationRequested();
-            IDatabase db = redis.GetDatabase();
+            IDatabase db = redis.GetDatabase(options.Configuration.DefaultDatabase ?? -1);
             RedisKey epochKey = options.KeyPrefix + ":epoch";
             await db.StringSetAsync(epochKey, Guid.NewGuid().ToString("D"), when: When.NotExists).ConfigureAwait(false);
             string epoch = (string?)await db.StringGetAsync(epochKey).ConfigureAwait(false)
                 ?? throw new EventLogUnavailableException("Redis did not keep the store's epoch key (is it evicting keys?).");
             byte[] sha = await LoadScriptAsync(redis).ConfigureAwait(false);
-            var store = new RedisEventLog(options, log, redis, epoch, sha);
+            if (options.WaitReplicas > 0)
+            {
+                replicated = await RedisReplicatedAppender.OpenAsync(options, log).ConfigureAwait(false);
+            }
+
+            var store = new RedisEventLog(options, log, redis, owns, replicated, epoch, sha);
             await store.CheckPersistenceAsync().ConfigureAwait(false);
             string endpoints = Describe(options);
             Log.Opened(log, endpoints, options.KeyPrefix, epoch, options.WaitReplicas);
@@ -99,12 +122,12 @@ public sealed partial class RedisEventLog : IEventLog, IWatchableEventLog
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
-            await redis.DisposeAsync().ConfigureAwait(false);
+            await CloseAsync(redis, owns, replicated).ConfigureAwait(false);
             throw new EventLogUnavailableException($"Opening the Redis store ({Describe(options)}) failed: {ex.Message}", ex);
         }
         catch
         {
-            await redis.DisposeAsync().ConfigureAwait(false);
+            await CloseAsync(redis, owns, replicated).ConfigureAwait(false);
             throw;
         }
     }
@@ -160,7 +183,6 @@ public sealed partial class RedisEventLog : IEventLog, IWatchableEventLog
             events[i] = ToStoredEvent(entries[i].Id, entries[i].Values);
         }
 
-        See(stream, events[^1].Id);
         return events;
     }
 
@@ -224,30 +246,15 @@ public sealed partial class RedisEventLog : IEventLog, IWatchableEventLog
     }
 
     /// <inheritdoc />
-    public Task WaitForAppendAsync(string stream, long after, CancellationToken cancellationToken)
+    /// <remarks>
+    /// Subscribes to the stream's change-feed channel on the node's shared pub/sub connection (no connection of its own);
+    /// the subscription is dropped as soon as the last observer leaves.
+    /// </remarks>
+    public IDisposable Watch(string stream, IAppendObserver observer)
     {
         ArgumentNullException.ThrowIfNull(stream);
-
-        // Only a running reader sees other nodes' appends: keep this stream's reader up while someone waits on it.
-        StreamReader reader = ReaderFor(stream);
-        reader.AddWatcher();
-        Task wait = _signals.WaitAsync(stream, after, cancellationToken);
-        if (wait.IsCompleted)
-        {
-            reader.RemoveWatcher();
-            return wait;
-        }
-
-        _ = wait.ContinueWith(static (_, s) => ((StreamReader)s!).RemoveWatcher(), reader, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        return wait;
-    }
-
-    /// <inheritdoc />
-    IDisposable IWatchableEventLog.Watch(string stream)
-    {
-        StreamReader reader = ReaderFor(stream);
-        reader.AddWatcher();
-        return new WatchHandle(reader);
+        ArgumentNullException.ThrowIfNull(observer);
+        return _feed.Watch(stream, observer);
     }
 
     /// <inheritdoc />
@@ -261,7 +268,7 @@ public sealed partial class RedisEventLog : IEventLog, IWatchableEventLog
         try
         {
             await _db.PingAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
-            await RefreshEpochAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+            await _guard.AdoptEpochAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
@@ -270,7 +277,7 @@ public sealed partial class RedisEventLog : IEventLog, IWatchableEventLog
         }
     }
 
-    /// <summary>Stops taking appends, finishes the ones in flight, stops the readers and closes the connections.</summary>
+    /// <summary>Stops taking appends, finishes the ones in flight, stops the change feed and closes the connections.</summary>
     public ValueTask DisposeAsync()
     {
         lock (_inFlight)
@@ -295,15 +302,45 @@ public sealed partial class RedisEventLog : IEventLog, IWatchableEventLog
         }
 
         await _stopping.CancelAsync().ConfigureAwait(false);
-        foreach (StreamReader reader in _readers.Values)
+        _feed.Stop();
+        try
         {
-            await reader.StopAsync().ConfigureAwait(false);
+            await _guardLoop.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
         }
 
-        await _redis.DisposeAsync().ConfigureAwait(false);
+        await CloseAsync(_redis, _ownsConnection, _replicated, _logger).ConfigureAwait(false);
+        _guard.Dispose();
         _stopping.Dispose();
         string endpoints = Describe(_options);
         Log.Closed(_logger, endpoints);
+    }
+
+    private static async Task CloseAsync(IConnectionMultiplexer redis, bool owns, RedisReplicatedAppender? replicated, ILogger? logger = null)
+    {
+        try
+        {
+            if (replicated is not null)
+            {
+                await replicated.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (owns)
+            {
+                await redis.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+#pragma warning disable CA1031 // StackExchange.Redis 3.4.35 can throw NullReferenceException from DisposeAsync during shutdown: log it, never end the process with it.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            if (logger is not null)
+            {
+                Log.CloseFailed(logger, ex);
+            }
+        }
     }
 
     private async Task<AppendResult> AppendCoreAsync(string stream, IReadOnlyList<EventData> events, string? idempotencyKey)
@@ -312,17 +349,23 @@ public sealed partial class RedisEventLog : IEventLog, IWatchableEventLog
             ? [LogKey(stream), LastKey(stream)]
             : [LogKey(stream), LastKey(stream), StreamKey(stream, "idem:" + idempotencyKey)];
         EventLogOptions log = _options.Log;
-        var args = new RedisValue[6 + (events.Count * 2)];
-        args[0] = _seen.TryGetValue(stream, out long floor) ? floor : 0;
+        long floor = _guard.FloorOf(stream);
+        var args = new RedisValue[7 + (events.Count * 2)];
+        args[0] = floor;
         args[1] = log.Retention;
         args[2] = log.TrimSlack;
         args[3] = log.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
         args[4] = (long)log.IdempotencyWindow.TotalMilliseconds;
         args[5] = events.Count;
+
+        // With replicas to wait for, the append is announced only once they hold it (below), so that no node's
+        // subscribers see an event that a failover could still take back.
+        string channel = RedisChangeFeed.ChannelName(_options.KeyPrefix, stream);
+        args[6] = _replicated is null ? channel : "";
         for (int i = 0; i < events.Count; i++)
         {
-            args[6 + (i * 2)] = events[i].EventType ?? "";
-            args[7 + (i * 2)] = events[i].Data;
+            args[7 + (i * 2)] = events[i].EventType ?? "";
+            args[8 + (i * 2)] = events[i].Data;
         }
 
         RedisResult result;
@@ -330,160 +373,108 @@ public sealed partial class RedisEventLog : IEventLog, IWatchableEventLog
         {
             // See ListStreamsAsync: the index is written beside the script, once per stream and node.
             Task? index = _indexed.ContainsKey(stream) ? null : _db.SortedSetAddAsync(_indexKey, stream, 0);
-            result = await EvaluateAsync(keys, args).ConfigureAwait(false);
+            result = await EvaluateAsync(stream, keys, args).ConfigureAwait(false);
             if (index is not null)
             {
                 await index.ConfigureAwait(false);
+                if (_indexed.Count >= MaxIndexedNames)
+                {
+                    _indexed.Clear();
+                }
+
                 _indexed.TryAdd(stream, 0);
             }
+        }
+        catch (EventLogUnavailableException ex)
+        {
+            Log.AppendFailed(_logger, ex, stream, events.Count);
+            throw;
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
             Log.AppendFailed(_logger, ex, stream, events.Count);
-            throw Unavailable($"Appending to stream '{stream}' in Redis failed", ex);
+
+            // A command that could not be sent (no connection) did nothing; one that was sent and not answered in time
+            // may have run (API.md "Operations").
+            bool notSent = ex is RedisConnectionException { FailureType: ConnectionFailureType.UnableToConnect } ||
+                (ex is RedisConnectionException && ex.Message.Contains("No connection is active", StringComparison.Ordinal));
+            throw notSent
+                ? Unavailable($"Appending to stream '{stream}' in Redis failed", ex)
+                : new EventLogUnavailableException($"Appending to stream '{stream}' in Redis did not complete: {ex.Message}. It may have been appended; retry with the same Idempotency-Key.", ex) { OutcomeUnknown = true };
         }
 
         RedisResult[] parts = (RedisResult[])result!;
         long first = (long)parts[0];
         long last = (long)parts[1];
         bool replayed = (long)parts[2] == 1;
+        _guard.See(stream, last);
         if ((long)parts[3] == 1)
         {
-            Interlocked.Increment(ref _regressions);
-            Log.SequenceRegressed(_logger, stream, floor, first);
             try
             {
-                // Lost writes may have taken the epoch with them: a wiped store gets a new one (API.md "Streams").
-                await RefreshEpochAsync().ConfigureAwait(false);
+                await _guard.OnRegressedAsync(stream, floor, first).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException)
             {
-                // The append itself succeeded; the next readiness check tries again.
+                // The append itself succeeded; the guard's next check moves the epoch.
+                Log.AppendFailed(_logger, ex, stream, 0);
             }
         }
 
-        See(stream, last);
         if (replayed)
         {
             return new AppendResult(first, last, Replayed: true);
         }
 
-        if (_options.WaitReplicas > 0)
+        if (_replicated is not null)
         {
-            await WaitForReplicasAsync(stream).ConfigureAwait(false);
+            // The replicas hold it now: tell the other nodes' change feeds. Lost, it is made up by the next append or refresh.
+            _ = _redis.GetSubscriber().PublishAsync(RedisChannel.Sharded(channel), last, CommandFlags.FireAndForget);
         }
 
-        // Appended reaches observers once per event and in ID order, whichever node appended: the stream's reader raises
-        // what it reads, and this append is raised here as soon as every earlier ID has been (at once, unless another
-        // node's events came in between). Acknowledge once it has been raised (the IEventLog contract: raised before the
-        // task completes). A reader that cannot deliver in time does not fail a durable append.
+        // Raised here, without a read, when this node watches the stream; parked until the change feed has raised every
+        // earlier ID when another node's append came in between.
         var appended = new StoredEvent[events.Count];
         for (int i = 0; i < appended.Length; i++)
         {
             appended[i] = new StoredEvent(first + i, events[i].EventType, events[i].Data);
         }
 
-        StreamReader reader = ReaderFor(stream);
-        Task delivered = last - first + 1 == appended.Length
-            ? reader.DeliverOwnAsync(appended)
-            : reader.WaitDeliveredAsync(first - 1, last);
-        try
-        {
-            await delivered.WaitAsync(_options.OperationTimeout).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            Log.DeliveryLate(_logger, stream, last);
-        }
-
+        _feed.DeliverOwn(stream, appended);
         return new AppendResult(first, last, Replayed: false);
     }
 
-    private async Task<RedisResult> EvaluateAsync(RedisKey[] keys, RedisValue[] args)
+    private async Task<RedisResult> EvaluateAsync(string stream, RedisKey[] keys, RedisValue[] args)
     {
         try
         {
-            return await _db.ScriptEvaluateAsync(_scriptSha, keys, args).ConfigureAwait(false);
+            return await EvaluateOnceAsync(stream, keys, args).ConfigureAwait(false);
         }
         catch (RedisServerException ex) when (ex.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
         {
-            // A restarted Redis has an empty script cache: load again and retry once. NOSCRIPT means nothing ran.
+            // A restarted or promoted Redis has an empty script cache: load again and retry once. NOSCRIPT means nothing ran.
             _scriptSha = await LoadScriptAsync(_redis).ConfigureAwait(false);
-            return await _db.ScriptEvaluateAsync(_scriptSha, keys, args).ConfigureAwait(false);
+            return await EvaluateOnceAsync(stream, keys, args).ConfigureAwait(false);
         }
     }
 
-    private async Task RefreshEpochAsync()
+    private Task<RedisResult> EvaluateOnceAsync(string stream, RedisKey[] keys, RedisValue[] args) =>
+        _replicated is null ? _db.ScriptEvaluateAsync(_scriptSha, keys, args) : _replicated.AppendAsync(stream, _scriptSha, keys, args);
+
+    private void OnCounterBelowDelivered(string stream, long counter, long delivered)
     {
-        await _db.StringSetAsync(_epochKey, Guid.NewGuid().ToString("D"), when: When.NotExists).ConfigureAwait(false);
-        string? current = await _db.StringGetAsync(_epochKey).ConfigureAwait(false);
-        string previous = _epoch;
-        if (current is not null && !string.Equals(current, previous, StringComparison.Ordinal))
+        _guard.See(stream, delivered);
+        _ = Task.Run(async () =>
         {
-            _epoch = current;
-            Log.EpochChanged(_logger, previous, current);
-        }
-    }
-
-    private async Task WaitForReplicasAsync(string stream)
-    {
-        long timeoutMs = (long)_options.WaitReplicasTimeout.TotalMilliseconds;
-        long acknowledged;
-        try
-        {
-            // WAIT covers every write sent before it on this connection, this append's included.
-            acknowledged = (long)await _db.ExecuteAsync("WAIT", _options.WaitReplicas, timeoutMs).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            throw Unavailable($"Waiting for {_options.WaitReplicas} Redis replicas after appending to '{stream}' failed", ex);
-        }
-
-        if (acknowledged < _options.WaitReplicas)
-        {
-            Log.ReplicasLate(_logger, stream, acknowledged, _options.WaitReplicas, timeoutMs);
-            throw new EventLogUnavailableException(
-                $"The append to '{stream}' reached the Redis primary, but only {acknowledged} of {_options.WaitReplicas} replicas acknowledged it within {timeoutMs} ms; " +
-                "it is not acknowledged and may be lost in a failover. Retry with the same Idempotency-Key.");
-        }
-    }
-
-    private StreamReader ReaderFor(string stream) =>
-        _readers.GetOrAdd(stream, static (name, store) => new StreamReader(store, name), this);
-
-    /// <summary>Raises <see cref="Appended"/> and wakes waiters; called by a stream's reader, one call at a time per stream, in ID order.</summary>
-    private void Deliver(string stream, StoredEvent[] events)
-    {
-        try
-        {
-            Appended?.Invoke(this, new EventsAppendedEventArgs(stream, events, _options.Log.TimeProvider.GetTimestamp()));
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            Log.AppendedHandlerFailed(_logger, ex, stream);
-        }
-
-        See(stream, events[^1].Id);
-        _signals.Notify(stream, events[^1].Id);
-    }
-
-    /// <summary>Remembers the highest ID seen on a stream: the floor the append script never lets the counter go below.</summary>
-    private void See(string stream, long id)
-    {
-        while (true)
-        {
-            if (_seen.TryGetValue(stream, out long seen))
+            try
             {
-                if (seen >= id || _seen.TryUpdate(stream, id, seen))
-                {
-                    return;
-                }
+                await _guard.FenceAsync($"stream '{stream}' went back from {delivered} to {counter}").ConfigureAwait(false);
             }
-            else if (_seen.TryAdd(stream, id))
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
             {
-                return;
+                Log.AppendFailed(_logger, ex, stream, 0);
             }
-        }
+        });
     }
 
     private async Task CheckPersistenceAsync()
@@ -519,7 +510,7 @@ public sealed partial class RedisEventLog : IEventLog, IWatchableEventLog
         }
     }
 
-    private static async Task<byte[]> LoadScriptAsync(ConnectionMultiplexer redis)
+    private static async Task<byte[]> LoadScriptAsync(IConnectionMultiplexer redis)
     {
         byte[]? sha = null;
         foreach (IServer server in redis.GetServers())
@@ -542,7 +533,7 @@ public sealed partial class RedisEventLog : IEventLog, IWatchableEventLog
         config.SyncTimeout = (int)commandTimeout.TotalMilliseconds;
         config.ConnectRetry = 1;
         config.ClientName ??= "herald";
-        config.AllowAdmin = true; // CONFIG GET, for the persistence check at open
+        config.AllowAdmin = true; // CONFIG GET, for the persistence check at open; INFO, for the failover guard
         if (failFast)
         {
             // While disconnected, fail commands at once (a 503 now) instead of queueing them until the timeout.
@@ -564,7 +555,7 @@ public sealed partial class RedisEventLog : IEventLog, IWatchableEventLog
 
     internal static long ParseId(RedisValue id)
     {
-        // Read from the reply's bytes: the readers parse every event of every stream they watch, so no string per ID.
+        // Read from the reply's bytes: the change feed parses every event of every stream it watches, so no string per ID.
         ReadOnlySpan<byte> text = ((ReadOnlyMemory<byte>)id).Span;
         int dash = text.IndexOf((byte)'-');
         ReadOnlySpan<byte> digits = dash < 0 ? text : text[..dash];
@@ -601,17 +592,4 @@ public sealed partial class RedisEventLog : IEventLog, IWatchableEventLog
     }
 
     private static EventLogUnavailableException Unavailable(string what, Exception ex) => new($"{what}: {ex.Message}", ex);
-
-    private sealed class WatchHandle(StreamReader reader) : IDisposable
-    {
-        private int _disposed;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0)
-            {
-                reader.RemoveWatcher();
-            }
-        }
-    }
 }

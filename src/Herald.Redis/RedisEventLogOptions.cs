@@ -39,11 +39,18 @@ public sealed record RedisEventLogOptions
     /// <summary>How long connecting to Redis may take.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>How long one blocking <c>XREAD</c> of a stream reader waits before it asks again (and checks whether it is still needed).</summary>
-    public TimeSpan ReaderBlock { get; init; } = TimeSpan.FromSeconds(2);
+    /// <summary>
+    /// How often the node reads every primary's replication state and the store's epoch: the failover guard drops the
+    /// marks of writes the replicas hold, notices a promoted replica, and adopts an epoch another node moved to.
+    /// </summary>
+    public TimeSpan ReplicationCheckInterval { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>How long a stream reader keeps running once nothing on this node watches or waits on its stream.</summary>
-    public TimeSpan ReaderIdleTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// The application's own connection to use instead of one the store opens from <see cref="Configuration"/> (as
+    /// ASP.NET Core's Redis cache takes one): the store shares it and does not dispose it. It must reach the deployment
+    /// <see cref="Configuration"/> names, which is still used for the connection of <see cref="WaitReplicas"/>.
+    /// </summary>
+    public Func<Task<IConnectionMultiplexer>>? Connection { get; init; }
 
     /// <summary>Throws when a value is out of range, naming the option.</summary>
     public void Validate()
@@ -61,8 +68,7 @@ public sealed record RedisEventLogOptions
         Positive(WaitReplicasTimeout, nameof(WaitReplicasTimeout));
         Positive(OperationTimeout, nameof(OperationTimeout));
         Positive(ConnectTimeout, nameof(ConnectTimeout));
-        Positive(ReaderBlock, nameof(ReaderBlock));
-        Positive(ReaderIdleTimeout, nameof(ReaderIdleTimeout));
+        Positive(ReplicationCheckInterval, nameof(ReplicationCheckInterval));
     }
 
     private static void Positive(TimeSpan value, string name)

@@ -23,6 +23,6 @@ internal sealed class AppendRequest : TaskCompletionSource<AppendResult>
     /// <summary>Set by the writer inside the transaction; acted on only after the commit.</summary>
     public AppendResult Result { get; set; }
 
-    /// <summary>The events with their IDs, for <see cref="IEventLog.Appended"/>; null for a replay or when nobody listens.</summary>
+    /// <summary>The events with their IDs, for the stream's watchers (<see cref="IEventLog.Watch"/>); null for a replay or when nobody watches.</summary>
     public StoredEvent[]? Stored { get; set; }
 }

@@ -144,7 +144,6 @@ public sealed partial class SqliteEventLog
         private void CommitBatch(int eventCount)
         {
             long now = _options.TimeProvider.GetUtcNow().UtcTicks;
-            bool observed = _log.Appended is not null;
             SqliteTransaction? transaction = null;
             try
             {
@@ -164,7 +163,7 @@ public sealed partial class SqliteEventLog
 
                 foreach (AppendRequest request in _batch)
                 {
-                    Apply(request, now, observed);
+                    Apply(request, now);
                 }
 
                 foreach (StreamState stream in _touched)
@@ -209,8 +208,9 @@ public sealed partial class SqliteEventLog
             Publish();
         }
 
-        private void Apply(AppendRequest request, long now, bool observed)
+        private void Apply(AppendRequest request, long now)
         {
+            bool observed = _log._watchers.IsWatched(request.Stream);
             StreamState? stream = FindStream(request.Stream);
             string? key = request.IdempotencyKey;
             if (key is not null && stream is not null)
@@ -285,37 +285,23 @@ public sealed partial class SqliteEventLog
             }
         }
 
-        /// <summary>After the commit: observers first, then waiters, then the callers.</summary>
+        /// <summary>After the commit: observers first, then the callers.</summary>
         private void Publish()
         {
             // Observers see the events before AppendAsync returns (as with the memory store), so a publisher that got its
             // ID can count on the hot tail already holding the event. Requests are in ID order per stream.
             long committed = _options.TimeProvider.GetTimestamp();
-            EventHandler<EventsAppendedEventArgs>? appended = _log.Appended;
-            if (appended is not null)
+            foreach (AppendRequest request in _batch)
             {
-                foreach (AppendRequest request in _batch)
+                if (request.Stored is StoredEvent[] stored)
                 {
-                    if (request.Stored is StoredEvent[] stored)
-                    {
-                        try
-                        {
-                            appended(_log, new EventsAppendedEventArgs(request.Stream, stored, committed));
-                        }
-#pragma warning disable CA1031 // A throwing observer must not stop the writer: every later append would hang.
-                        catch (Exception ex)
-#pragma warning restore CA1031
-                        {
-                            Log.AppendedHandlerFailed(_log._logger, ex, request.Stream);
-                        }
-                    }
+                    _log._watchers.Report(request.Stream, stored, committed);
                 }
             }
 
             foreach (StreamState stream in _touched)
             {
                 stream.Touched = false;
-                _log._signals.Notify(stream.Name, stream.Last);
             }
 
             _touched.Clear();

@@ -23,7 +23,7 @@ public sealed partial class SqliteEventLog : IEventLog
     private readonly SqliteEventLogOptions _options;
     private readonly ILogger _logger;
     private readonly string _readConnectionString;
-    private readonly AppendSignals _signals = new();
+    private readonly AppendWatchers _watchers;
     private readonly ConcurrentQueue<ReadSession> _idleReadSessions = new();
     private readonly Channel<AppendRequest> _requests = Channel.CreateUnbounded<AppendRequest>(
         new UnboundedChannelOptions { SingleReader = true, SingleWriter = false, AllowSynchronousContinuations = false });
@@ -40,14 +40,12 @@ public sealed partial class SqliteEventLog : IEventLog
         _logger = logger;
         _readConnectionString = readConnectionString;
         Epoch = epoch;
+        _watchers = new AppendWatchers((stream, ex) => Log.AppendedHandlerFailed(logger, ex, stream));
         _writer = new Writer(this, writeConnection);
     }
 
     /// <inheritdoc />
     public string Epoch { get; }
-
-    /// <inheritdoc />
-    public event EventHandler<EventsAppendedEventArgs>? Appended;
 
     /// <summary>The file this store writes to, as a full path.</summary>
     public string Path => _options.Path;
@@ -194,8 +192,7 @@ public sealed partial class SqliteEventLog : IEventLog
     }
 
     /// <inheritdoc />
-    public Task WaitForAppendAsync(string stream, long after, CancellationToken cancellationToken) =>
-        _signals.WaitAsync(stream, after, cancellationToken);
+    public IDisposable Watch(string stream, IAppendObserver observer) => _watchers.Watch(stream, observer);
 
     /// <inheritdoc />
     public Task<bool> IsReadyAsync(CancellationToken cancellationToken)

@@ -392,41 +392,35 @@ public abstract class EventLogConformanceTests : IAsyncLifetime
         Assert.Equal(["a", "c"], (await ReadAllAsync(log, "s")).Select(Text));
     }
 
-    // ---- Notifications ----
+    // ---- Notifications (IEventLog.Watch) ----
 
     [Fact]
-    public async Task Appended_WhenAppendReturns_HasBeenRaisedWithEventsInOrder()
+    public async Task Watch_AppendsAfterWatching_ReportedOnceEachInIdOrderOnlyForTheWatchedStream()
     {
         IEventLog log = await NewLogAsync();
-        ConcurrentQueue<EventsAppendedEventArgs> seen = [];
-        log.Appended += (_, e) => seen.Enqueue(e);
+        var observer = new RecordingObserver();
+        using IDisposable watch = log.Watch("s", observer);
 
         await AppendAsync(log, "s", "a");
         await log.AppendAsync("s", [new EventData("t", "b"u8.ToArray()), Event("c")], "k", Token);
         await AppendAsync(log, "other", "o");
         await AppendAsync(log, "s", "replayed", "k");
+        await AppendAsync(log, "s", "d");
 
-        EventsAppendedEventArgs[] args = seen.ToArray();
-        Assert.Equal(["s", "s", "other"], args.Select(a => a.Stream));
-        StoredEvent[] onS = args.Where(a => a.Stream == "s").SelectMany(a => a.Events).ToArray();
-        Assert.Equal([1L, 2L, 3L], onS.Select(e => e.Id));
-        Assert.Equal(["a", "b", "c"], onS.Select(Text));
-        Assert.Equal([null, "t", null], onS.Select(e => e.EventType));
-        Assert.Equal([1L], args[2].Events.Select(e => e.Id));
+        await WithinTimeout(observer.WaitForAsync(4), "the watched appends to be reported");
+        StoredEvent[] seen = observer.Events;
+        Assert.Equal([1L, 2L, 3L, 4L], seen.Select(e => e.Id));
+        Assert.Equal(["a", "b", "c", "d"], seen.Select(Text));
+        Assert.Equal([null, "t", null, null], seen.Select(e => e.EventType));
+        Assert.All(observer.Streams, name => Assert.Equal("s", name));
     }
 
     [Fact]
-    public async Task Appended_ConcurrentAppenders_RaisedInIdOrderPerStream()
+    public async Task Watch_ConcurrentAppenders_ReportedInIdOrderOnceEach()
     {
         IEventLog log = await NewLogAsync();
-        ConcurrentQueue<long> ids = [];
-        log.Appended += (_, e) =>
-        {
-            foreach (StoredEvent stored in e.Events)
-            {
-                ids.Enqueue(stored.Id);
-            }
-        };
+        var observer = new RecordingObserver();
+        using IDisposable watch = log.Watch("s", observer);
 
         Task[] writers = Enumerable.Range(0, 4).Select(w => Task.Run(async () =>
         {
@@ -438,48 +432,90 @@ public abstract class EventLogConformanceTests : IAsyncLifetime
         await WithinTimeout(Task.WhenAll(writers), "the appends to finish");
 
         long last = (await log.GetInfoAsync("s", Token)).Last;
-        Assert.Equal(Enumerable.Range(1, (int)last).Select(i => (long)i), ids);
+        await WithinTimeout(observer.WaitForAsync(last), "every append to be reported");
+        Assert.Equal(Enumerable.Range(1, (int)last).Select(i => (long)i), observer.Events.Select(e => e.Id));
     }
 
     [Fact]
-    public async Task WaitForAppend_AppendLands_Completes()
+    public async Task Watch_HandleDisposed_ThatObserverHearsNothingMoreWhileOthersDo()
     {
         IEventLog log = await NewLogAsync();
-        await AppendAsync(log, "s", "a");
+        var leaving = new RecordingObserver();
+        var staying = new RecordingObserver();
+        IDisposable leavingWatch = log.Watch("s", leaving);
+        using IDisposable stayingWatch = log.Watch("s", staying);
+        await AppendAsync(log, "s", "1");
+        await WithinTimeout(leaving.WaitForAsync(1), "the first append to reach the leaving observer");
 
-        Task wait = log.WaitForAppendAsync("s", 1, Token);
-        Task otherStream = log.WaitForAppendAsync("t", 0, Token);
+        leavingWatch.Dispose();
+        leavingWatch.Dispose(); // twice is harmless
+        await AppendAsync(log, "s", "2");
+        await WithinTimeout(staying.WaitForAsync(2), "the second append to reach the staying observer");
 
-        // The contract lets a wait complete early, but one that is always complete would make every cursor spin.
-        Assert.False(wait.IsCompleted, "the wait completed before anything was appended after 1");
-        await AppendAsync(log, "t", "t1");
-        Assert.False(wait.IsCompleted, "an append to another stream woke the wait");
-        await AppendAsync(log, "s", "b");
-
-        await WithinTimeout(wait, "the wait to complete after an append");
-        await WithinTimeout(otherStream, "the wait on the other stream to complete");
+        // Both observers of a stream hear an append in one report, so by now the leaving one would have heard it too.
+        Assert.Equal([1L], leaving.Events.Select(e => e.Id));
+        Assert.Equal([1L, 2L], staying.Events.Select(e => e.Id));
     }
 
-    [Fact]
-    public async Task WaitForAppend_LastAlreadyPastAfter_IsComplete()
+    /// <summary>Records what a store reports, and lets a test wait for an ID without polling.</summary>
+    protected sealed class RecordingObserver : IAppendObserver
     {
-        IEventLog log = await NewLogAsync();
-        await log.AppendAsync("s", [Event("a"), Event("b")], null, Token);
+        private readonly List<StoredEvent> _events = [];
+        private readonly List<string> _streams = [];
+        private readonly List<(long Id, TaskCompletionSource Done)> _waiters = [];
 
-        Assert.True(log.WaitForAppendAsync("s", 0, Token).IsCompleted);
-        Assert.True(log.WaitForAppendAsync("s", 1, Token).IsCompleted);
-    }
+        public StoredEvent[] Events
+        {
+            get
+            {
+                lock (_events)
+                {
+                    return [.. _events];
+                }
+            }
+        }
 
-    [Fact]
-    public async Task WaitForAppend_Cancelled_Throws()
-    {
-        IEventLog log = await NewLogAsync();
-        using var cts = new CancellationTokenSource();
+        public string[] Streams
+        {
+            get
+            {
+                lock (_events)
+                {
+                    return [.. _streams];
+                }
+            }
+        }
 
-        Task wait = log.WaitForAppendAsync("s", 0, cts.Token);
-        await cts.CancelAsync();
+        public void OnAppended(EventsAppendedEventArgs appended)
+        {
+            lock (_events)
+            {
+                _events.AddRange(appended.Events);
+                _streams.Add(appended.Stream);
+                long last = appended.Events[^1].Id;
+                foreach ((long id, TaskCompletionSource done) in _waiters.Where(w => w.Id <= last).ToList())
+                {
+                    done.TrySetResult();
+                    _waiters.Remove((id, done));
+                }
+            }
+        }
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => WithinTimeout(wait, "the cancelled wait to end"));
+        /// <summary>Completes once an event with ID <paramref name="id"/> or later was reported.</summary>
+        public Task WaitForAsync(long id)
+        {
+            lock (_events)
+            {
+                if (_events.Count > 0 && _events[^1].Id >= id)
+                {
+                    return Task.CompletedTask;
+                }
+
+                var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _waiters.Add((id, done));
+                return done.Task;
+            }
+        }
     }
 
     // ---- Info, epoch, lifecycle ----

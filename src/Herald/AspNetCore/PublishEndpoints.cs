@@ -170,7 +170,10 @@ internal sealed partial class PublishEndpoints
         catch (EventLogUnavailableException ex)
         {
             Log.AppendFailed(_logger, stream, ex);
-            await Problems.WriteAsync(context, Problem.Unavailable("The store cannot take the event now; nothing was appended. Retry later with the same Idempotency-Key."));
+            // API.md "Operations": when the store may have taken the append, never claim that nothing was appended.
+            await Problems.WriteAsync(context, Problem.Unavailable(ex.OutcomeUnknown
+                ? "The store did not confirm the append in time: it may have been appended. Retry with the same Idempotency-Key, which appends it at most once."
+                : "The store cannot take the event now; nothing was appended. Retry later with the same Idempotency-Key."));
             return null;
         }
 

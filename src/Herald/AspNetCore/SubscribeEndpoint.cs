@@ -63,15 +63,17 @@ internal sealed partial class SubscribeEndpoint
         {
             using CancellationTokenRegistration wakeOnAbort = aborted.UnsafeRegister(static s => ((StreamState)s!).Wake(), state);
             PipeWriter output = context.Response.BodyWriter;
+            string storeEpoch = _log.Epoch;
+            state.EnsureEpoch(storeEpoch);
             StreamInfo info = await _log.GetInfoAsync(name, aborted);
             EventFrame.WriteRetry(output, (int)_options.Retry.TotalMilliseconds);
-            ControlFrames.WriteHello(output, name, _log.Epoch, info.Last);
-            (long cursor, string outcome) = Resume(output, position, epoch, info);
+            ControlFrames.WriteHello(output, name, storeEpoch, info.Last);
+            (long cursor, string outcome) = Resume(output, position, epoch, storeEpoch, info);
             _metrics.Resumes.WithLabels(outcome).Inc();
             _metrics.ReplayDepth.Observe(Math.Max(0, info.Last - cursor));
             Log.Subscribed(_logger, name, outcome, cursor);
 
-            var subscription = new SubscriptionCursor(_hub, _log, state, output, _metrics, _options, cursor) { StreamLastAtStart = info.Last };
+            var subscription = new SubscriptionCursor(_hub, _log, state, output, _metrics, _options, cursor) { StreamLastAtStart = info.Last, Epoch = storeEpoch };
             await output.FlushAsync(aborted);
             await subscription.RunAsync(aborted);
             Log.Unsubscribed(_logger, name, subscription.Position);
@@ -88,7 +90,7 @@ internal sealed partial class SubscribeEndpoint
     }
 
     /// <summary>Writes the gap or reset frame the position calls for, and returns where the cursor starts.</summary>
-    private (long Cursor, string Outcome) Resume(PipeWriter output, long? position, string? epoch, StreamInfo info)
+    private (long Cursor, string Outcome) Resume(PipeWriter output, long? position, string? epoch, string storeEpoch, StreamInfo info)
     {
         if (position is not long after)
         {
@@ -96,9 +98,9 @@ internal sealed partial class SubscribeEndpoint
         }
 
         // API.md: a client ahead of the stream, or holding another store's epoch, gets reset, then every retained event.
-        if (after > info.Last || (epoch is not null && !string.Equals(epoch, _log.Epoch, StringComparison.Ordinal)))
+        if (after > info.Last || (epoch is not null && !string.Equals(epoch, storeEpoch, StringComparison.Ordinal)))
         {
-            ControlFrames.WriteReset(output, after, info.Last, _log.Epoch);
+            ControlFrames.WriteReset(output, after, info.Last, storeEpoch);
             _metrics.ResetFrames.Inc();
             return ((info.First ?? (info.Last + 1)) - 1, "reset");
         }

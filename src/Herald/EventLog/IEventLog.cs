@@ -10,12 +10,6 @@ public interface IEventLog : IAsyncDisposable
     string Epoch { get; }
 
     /// <summary>
-    /// Raised once events are durable, in ID order for each stream, before <see cref="WaitForAppendAsync"/> waiters wake.
-    /// Handlers run on the appender's thread: they must be quick and must not block or throw.
-    /// </summary>
-    event EventHandler<EventsAppendedEventArgs>? Appended;
-
-    /// <summary>
     /// Allocates the next IDs for <paramref name="events"/> and makes them durable in one atomic step: when the task
     /// completes, all of them are stored, or none is. With an <paramref name="idempotencyKey"/> already accepted on this
     /// stream within the dedupe window, nothing is appended and the original IDs come back with <see cref="AppendResult.Replayed"/> set.
@@ -40,10 +34,15 @@ public interface IEventLog : IAsyncDisposable
     Task<IReadOnlyList<StreamSummary>> ListStreamsAsync(string? after, int max, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Completes once an event with an ID greater than <paramref name="after"/> has been appended on this stream since the
-    /// process started, which may be already. A cheap signal: it may complete early, so callers read the log again.
+    /// Reports every append to <paramref name="stream"/> to <paramref name="observer"/> — this node's and, in a store
+    /// shared by several nodes, every node's — once each, in ID order and only once durable, until the returned handle is
+    /// disposed. The one way a store tells the hub what was appended (<see cref="AppendWatchers"/> implements the
+    /// bookkeeping). Quick and non-blocking. Appends that complete after this returns are reported; a store that needs
+    /// time to set a watch up (Redis subscribes in the background) reports, once it is set up, at least the stream's
+    /// newest event, so an observer that read the log before then learns that there is more to read. Appends to streams
+    /// nobody watches cost no notification work.
     /// </summary>
-    Task WaitForAppendAsync(string stream, long after, CancellationToken cancellationToken);
+    IDisposable Watch(string stream, IAppendObserver observer);
 
     /// <summary>Whether the store answers now (for <c>/readyz</c>).</summary>
     Task<bool> IsReadyAsync(CancellationToken cancellationToken);

@@ -9,7 +9,7 @@ namespace Herald;
 public sealed class MemoryEventLog : IEventLog
 {
     private readonly ConcurrentDictionary<string, StreamLog> _streams = new(StringComparer.Ordinal);
-    private readonly AppendSignals _signals = new();
+    private readonly AppendWatchers _watchers = new();
     private readonly EventLogOptions _options;
     private volatile bool _disposed;
 
@@ -22,9 +22,6 @@ public sealed class MemoryEventLog : IEventLog
 
     /// <inheritdoc />
     public string Epoch { get; } = Guid.NewGuid().ToString("D");
-
-    /// <inheritdoc />
-    public event EventHandler<EventsAppendedEventArgs>? Appended;
 
     /// <inheritdoc />
     public Task<AppendResult> AppendAsync(string stream, IReadOnlyList<EventData> events, string? idempotencyKey, CancellationToken cancellationToken)
@@ -62,8 +59,7 @@ public sealed class MemoryEventLog : IEventLog
             }
 
             // Raised under the stream's lock so that observers see each stream's events in ID order.
-            Appended?.Invoke(this, new EventsAppendedEventArgs(stream, stored, clock.GetTimestamp()));
-            _signals.Notify(stream, result.Last);
+            _watchers.Report(stream, stored, clock.GetTimestamp());
             return Task.FromResult(result);
         }
     }
@@ -120,8 +116,7 @@ public sealed class MemoryEventLog : IEventLog
     }
 
     /// <inheritdoc />
-    public Task WaitForAppendAsync(string stream, long after, CancellationToken cancellationToken) =>
-        _signals.WaitAsync(stream, after, cancellationToken);
+    public IDisposable Watch(string stream, IAppendObserver observer) => _watchers.Watch(stream, observer);
 
     /// <inheritdoc />
     public Task<bool> IsReadyAsync(CancellationToken cancellationToken) => Task.FromResult(!_disposed);

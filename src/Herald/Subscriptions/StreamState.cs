@@ -1,7 +1,12 @@
+using Herald.Sse;
+
 namespace Herald.Subscriptions;
 
-/// <summary>What the node keeps for a stream while it has subscribers: the hot tail and the wake-up signal its cursors share.</summary>
-internal sealed class StreamState : IDisposable
+/// <summary>
+/// What the node keeps for a stream while it has subscribers: the hot tail and the wake-up signal its cursors share. It
+/// observes the stream's appends (<see cref="IEventLog.Watch"/>) while it has subscribers.
+/// </summary>
+internal sealed class StreamState : IAppendObserver, IDisposable
 {
     /// <summary>
     /// The shortest time between two append wake-ups of a stream's cursors (<see cref="HeraldOptions.DeliveryWindow"/>).
@@ -17,22 +22,49 @@ internal sealed class StreamState : IDisposable
     private long _lastAppendWake = long.MinValue / 2;
     private int _wakeScheduled;
     private ITimer? _pacer;
+    private volatile bool _disposed;
+    private readonly int _tailCapacity;
+    private HotTail _tail;
+    private string _epoch;
 
-    public StreamState(string name, int hotTailCapacity, TimeSpan deliveryWindow)
+    public StreamState(string name, int hotTailCapacity, TimeSpan deliveryWindow, string epoch)
     {
         Name = name;
-        Tail = new HotTail(hotTailCapacity);
+        _tailCapacity = hotTailCapacity;
+        _tail = new HotTail(hotTailCapacity);
+        _epoch = epoch;
         _windowTicks = (long)(deliveryWindow.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
     }
 
     public string Name { get; }
 
-    public HotTail Tail { get; }
+    public HotTail Tail => Volatile.Read(ref _tail);
+
+    /// <summary>
+    /// Forgets the hot tail when the store moved to another epoch (a distributed store that lost writes): the tail may
+    /// hold events the store no longer has, and a cursor reset to the start must read the store, not them.
+    /// </summary>
+    public void EnsureEpoch(string epoch)
+    {
+        if (string.Equals(Volatile.Read(ref _epoch), epoch, StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        lock (_cursors)
+        {
+            if (!string.Equals(_epoch, epoch, StringComparison.Ordinal))
+            {
+                Volatile.Write(ref _tail, new HotTail(_tailCapacity));
+                Volatile.Write(ref _epoch, epoch);
+            }
+        }
+    }
 
     /// <summary>Guarded by the hub's lock.</summary>
     public int Subscribers { get; set; }
 
-    /// <summary>The store's watch on this stream (<see cref="IWatchableEventLog"/>), held while the stream has subscribers; guarded by the hub's lock.</summary>
+    /// <summary>The store's watch on this stream (<see cref="IEventLog.Watch"/>), held while the stream has subscribers; guarded by the hub's lock.</summary>
     public IDisposable? Watch { get; set; }
 
     /// <summary>The highest ID appended since this state was created; a cursor below it has something to read.</summary>
@@ -71,6 +103,18 @@ internal sealed class StreamState : IDisposable
         }
     }
 
+    /// <summary>Encodes what the store committed into the hot tail (once, for every subscriber) and wakes the cursors.</summary>
+    public void OnAppended(EventsAppendedEventArgs appended)
+    {
+        foreach (StoredEvent stored in appended.Events)
+        {
+            byte[] frame = EventFrame.Encode(stored.Id, stored.EventType, stored.Data.Span);
+            Tail.Append(new EncodedEvent(stored.Id, frame, appended.CommittedTimestamp));
+        }
+
+        Advance(appended.Events[^1].Id);
+    }
+
     public void Advance(long last)
     {
         if (last > _knownLast)
@@ -82,7 +126,11 @@ internal sealed class StreamState : IDisposable
     }
 
     /// <summary>Stops the pacing timer; the hub calls it when the stream's last subscriber leaves.</summary>
-    public void Dispose() => Interlocked.Exchange(ref _pacer, null)?.Dispose();
+    public void Dispose()
+    {
+        _disposed = true;
+        Interlocked.Exchange(ref _pacer, null)?.Dispose();
+    }
 
     /// <summary>
     /// Wakes the cursors now, or at the end of the current delivery window when they were woken for an append
@@ -100,10 +148,17 @@ internal sealed class StreamState : IDisposable
         }
 
         // One timer for the stream, armed once per window; whatever is appended meanwhile goes out with its wake-up.
-        if (Interlocked.Exchange(ref _wakeScheduled, 1) == 0)
+        if (Interlocked.Exchange(ref _wakeScheduled, 1) == 0 && !_disposed)
         {
-            ITimer pacer = Volatile.Read(ref _pacer) ?? CreatePacer();
-            pacer.Change(TimeSpan.FromSeconds((double)(_windowTicks - since) / System.Diagnostics.Stopwatch.Frequency), Timeout.InfiniteTimeSpan);
+            try
+            {
+                ITimer pacer = Volatile.Read(ref _pacer) ?? CreatePacer();
+                pacer.Change(TimeSpan.FromSeconds((double)(_windowTicks - since) / System.Diagnostics.Stopwatch.Frequency), Timeout.InfiniteTimeSpan);
+            }
+            catch (ObjectDisposedException)
+            {
+                // The last subscriber left while this append was being reported: nobody is left to wake.
+            }
         }
     }
 

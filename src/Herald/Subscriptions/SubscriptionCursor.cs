@@ -44,6 +44,9 @@ internal sealed class SubscriptionCursor
     /// <summary>The stream's last ID when the subscription started: what a replaying cursor is behind, before any new append.</summary>
     public long StreamLastAtStart { get; init; }
 
+    /// <summary>The store's epoch this cursor's positions belong to (the one its <c>hello</c> named).</summary>
+    public required string Epoch { get; set; }
+
     public async Task RunAsync(CancellationToken aborted)
     {
         _state.AddCursor(this);
@@ -72,6 +75,18 @@ internal sealed class SubscriptionCursor
             }
 
             Task wake = _state.NextWake;
+            string epoch = _log.Epoch;
+            if (!ReferenceEquals(epoch, Epoch) && !string.Equals(epoch, Epoch, StringComparison.Ordinal))
+            {
+                if (!await ResetAsync(epoch, clock, aborted).ConfigureAwait(false))
+                {
+                    return;
+                }
+
+                readStore = true;
+                continue;
+            }
+
             _batch.Clear();
             if (_state.Tail.TryRead(Position, MaxEventsPerFlush, MaxBytesPerFlush, _batch))
             {
@@ -147,6 +162,22 @@ internal sealed class SubscriptionCursor
 
         Position = events[^1].Id;
         _metrics.EventsDelivered.Inc(events.Count);
+        return await FlushAsync(clock, aborted).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The store moved to a new epoch while this subscription was open (a distributed store found that Redis lost
+    /// writes): the client's position may name events that are gone, so it gets <c>reset</c> (API.md) and every retained
+    /// event, as a client resuming with the old epoch would.
+    /// </summary>
+    private async ValueTask<bool> ResetAsync(string epoch, TimeProvider clock, CancellationToken aborted)
+    {
+        _state.EnsureEpoch(epoch);
+        StreamInfo info = await _log.GetInfoAsync(_state.Name, aborted).ConfigureAwait(false);
+        ControlFrames.WriteReset(_output, Position, info.Last, epoch);
+        _metrics.ResetFrames.Inc();
+        Position = (info.First ?? (info.Last + 1)) - 1;
+        Epoch = epoch;
         return await FlushAsync(clock, aborted).ConfigureAwait(false);
     }
 

@@ -1,4 +1,3 @@
-using Herald.Sse;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -28,7 +27,6 @@ internal sealed partial class SubscriptionHub : IDisposable
         // A tick every quarter of the interval keeps every idle connection's silence under one interval.
         TimeSpan tick = _options.Heartbeat / 4;
         _heartbeatClock = timeProvider.CreateTimer(static s => ((SubscriptionHub)s!).WakeAll(), this, tick, tick);
-        _log.Appended += OnAppended;
     }
 
     public TimeProvider TimeProvider { get; }
@@ -42,11 +40,11 @@ internal sealed partial class SubscriptionHub : IDisposable
         {
             if (!_streams.TryGetValue(stream, out StreamState? state))
             {
-                state = new StreamState(stream, _options.HotTailCapacity, _options.DeliveryWindow);
+                state = new StreamState(stream, _options.HotTailCapacity, _options.DeliveryWindow, _log.Epoch);
                 _streams.Add(stream, state);
 
-                // A distributed store only delivers the streams it watches; other nodes' appends reach this hot tail through it.
-                state.Watch = (_log as IWatchableEventLog)?.Watch(stream);
+                // The store reports this stream's appends (every node's, in a distributed store) to its hot tail from now on.
+                state.Watch = _log.Watch(stream, state);
             }
 
             state.Subscribers++;
@@ -84,33 +82,7 @@ internal sealed partial class SubscriptionHub : IDisposable
         WakeAll();
     }
 
-    public void Dispose()
-    {
-        _log.Appended -= OnAppended;
-        _heartbeatClock.Dispose();
-    }
-
-    private void OnAppended(object? sender, EventsAppendedEventArgs e)
-    {
-        StreamState? state;
-        lock (_lock)
-        {
-            _streams.TryGetValue(e.Stream, out state);
-        }
-
-        if (state is null)
-        {
-            return; // nobody listens here: nothing to encode
-        }
-
-        foreach (StoredEvent stored in e.Events)
-        {
-            byte[] frame = EventFrame.Encode(stored.Id, stored.EventType, stored.Data.Span);
-            state.Tail.Append(new EncodedEvent(stored.Id, frame, e.CommittedTimestamp));
-        }
-
-        state.Advance(e.Events[^1].Id);
-    }
+    public void Dispose() => _heartbeatClock.Dispose();
 
     private void WakeAll()
     {

@@ -14,7 +14,7 @@ public sealed class StreamStateTests
     [Fact]
     public async Task Advance_AfterAQuietSpell_WakesAtOnce()
     {
-        using StreamState state = new("s", 16, Window);
+        using StreamState state = new("s", 16, Window, "epoch");
         Task wake = state.NextWake;
 
         state.Advance(1);
@@ -27,7 +27,7 @@ public sealed class StreamStateTests
     [Fact]
     public async Task Advance_WithinTheWindow_IsWokenByTheWindowsEnd()
     {
-        using StreamState state = new("s", 16, Window);
+        using StreamState state = new("s", 16, Window, "epoch");
         state.Advance(1); // opens a window
 
         Task wake = state.NextWake;
@@ -42,7 +42,7 @@ public sealed class StreamStateTests
     [Fact]
     public async Task Advance_ManyInARowFromSeveralThreads_EveryWaiterIsWoken()
     {
-        using StreamState state = new("s", 16, Window);
+        using StreamState state = new("s", 16, Window, "epoch");
         long next = 0;
         for (int round = 0; round < 200; round++)
         {
@@ -57,7 +57,7 @@ public sealed class StreamStateTests
     [Fact]
     public void Advance_WithinALongWindow_HoldsTheWakeUpBack()
     {
-        using StreamState state = new("s", 16, TimeSpan.FromHours(1));
+        using StreamState state = new("s", 16, TimeSpan.FromHours(1), "epoch");
         state.Advance(1); // opens a window that will not end during the test
 
         Task wake = state.NextWake;
@@ -70,7 +70,7 @@ public sealed class StreamStateTests
     [Fact]
     public void Advance_WithNoWindow_WakesAtOnceForEveryAppend()
     {
-        using StreamState state = new("s", 16, TimeSpan.Zero);
+        using StreamState state = new("s", 16, TimeSpan.Zero, "epoch");
         for (long id = 1; id <= 3; id++)
         {
             Task wake = state.NextWake;

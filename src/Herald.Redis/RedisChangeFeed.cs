@@ -1,0 +1,516 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace Herald;
+
+/// <summary>
+/// The node's one change feed (DESIGN.md §5): it tells the observers of each watched stream what any node appended, in
+/// ID order, once each. The append script announces each append on the stream's sharded pub/sub channel
+/// (<c>SPUBLISH &lt;prefix&gt;:{&lt;stream&gt;}:appended &lt;last&gt;</c>); the feed subscribes to the channels of the streams
+/// watched here and reads what it missed with <c>XRANGE</c> on the shared connection.
+/// </summary>
+/// <remarks>
+/// Why notifications plus reads, not blocking readers: a blocking <c>XREAD</c> holds its connection, so one reader per
+/// stream costs one Redis client per watched stream and node (10,000 users online: 10,000 connections per node), and a
+/// multi-key <c>XREAD</c> cannot span Redis Cluster slots and re-sends every watched key on each call. Sharded pub/sub
+/// travels on the multiplexer's one subscription connection per Redis server, reaches only the nodes that subscribed,
+/// and on Cluster only the shard that owns the stream. Pub/sub may drop a message when a connection breaks, so the
+/// message only says "read up to here"; the feed reads the log itself, and after a reconnect it reads every watched
+/// stream's counter again, so nothing is missed. A node's own appends are raised at once, without a read.
+/// </remarks>
+internal sealed partial class RedisChangeFeed
+{
+    private const int PageSize = 1000;
+    private static readonly TimeSpan s_retryDelay = TimeSpan.FromMilliseconds(250);
+
+    private readonly Dictionary<string, StreamFeed> _streams = new(StringComparer.Ordinal);
+    private readonly Lock _lock = new();
+    private readonly IConnectionMultiplexer _redis;
+    private readonly IDatabase _db;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _clock;
+    private readonly string _keyPrefix;
+    private readonly Action<string, long, long> _counterBelowDelivered;
+    private readonly Action<string, long> _delivered;
+    private readonly CancellationToken _stopping;
+
+    public RedisChangeFeed(IConnectionMultiplexer redis, IDatabase db, string keyPrefix, TimeProvider clock, ILogger logger, Action<string, long> delivered, Action<string, long, long> counterBelowDelivered, CancellationToken stopping)
+    {
+        _delivered = delivered;
+        _redis = redis;
+        _db = db;
+        _keyPrefix = keyPrefix;
+        _clock = clock;
+        _logger = logger;
+        _counterBelowDelivered = counterBelowDelivered;
+        _stopping = stopping;
+        _redis.ConnectionRestored += OnConnectionRestored;
+    }
+
+    /// <summary>Streams watched on this node now (each one subscribed channel, no connection of its own).</summary>
+    public int WatchedStreams
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _streams.Count;
+            }
+        }
+    }
+
+    /// <summary>The channel the append script announces <paramref name="stream"/>'s appends on; it shares the stream's hash tag.</summary>
+    public static string ChannelName(string keyPrefix, string stream) => $"{keyPrefix}:{{{stream}}}:appended";
+
+    public IDisposable Watch(string stream, IAppendObserver observer)
+    {
+        StreamFeed feed;
+        bool created = false;
+        lock (_lock)
+        {
+            if (!_streams.TryGetValue(stream, out feed!))
+            {
+                feed = new StreamFeed(this, stream);
+                _streams.Add(stream, feed);
+                created = true;
+            }
+
+            feed.Observers = [.. feed.Observers, observer];
+        }
+
+        if (created)
+        {
+            _ = feed.StartAsync();
+        }
+
+        return new WatchHandle(this, feed, observer);
+    }
+
+    /// <summary>Raises this node's own append to the stream's observers, if it has any; never reads or subscribes.</summary>
+    public void DeliverOwn(string stream, StoredEvent[] events)
+    {
+        StreamFeed? feed;
+        lock (_lock)
+        {
+            _streams.TryGetValue(stream, out feed);
+        }
+
+        feed?.DeliverOwn(events);
+    }
+
+    /// <summary>Reads every watched stream's counter again: after a reconnect, and when the failover guard asks.</summary>
+    public void RefreshAll()
+    {
+        StreamFeed[] feeds;
+        lock (_lock)
+        {
+            feeds = [.. _streams.Values];
+        }
+
+        foreach (StreamFeed feed in feeds)
+        {
+            _ = feed.RefreshAsync();
+        }
+    }
+
+    public void Stop()
+    {
+        _redis.ConnectionRestored -= OnConnectionRestored;
+        lock (_lock)
+        {
+            foreach (StreamFeed feed in _streams.Values)
+            {
+                feed.Stopped = true;
+            }
+
+            _streams.Clear();
+        }
+    }
+
+    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
+    {
+        // Messages published while the connection was down are gone: read each watched stream's counter again. The
+        // multiplexer re-subscribes by itself; a second pass a moment later covers appends made before it had.
+        RefreshAll();
+        _ = Task.Delay(TimeSpan.FromSeconds(1), _stopping).ContinueWith(
+            static (t, s) => { if (!t.IsCanceled) { ((RedisChangeFeed)s!).RefreshAll(); } }, this, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+    }
+
+    private void Unwatch(StreamFeed feed, IAppendObserver observer)
+    {
+        lock (_lock)
+        {
+            feed.Observers = [.. feed.Observers.Where(o => !ReferenceEquals(o, observer))];
+            if (feed.Observers.Length > 0 || !_streams.TryGetValue(feed.Stream, out StreamFeed? current) || current != feed)
+            {
+                return;
+            }
+
+            // The last local observer left: drop the stream's state at once, so memory and subscriptions follow what is
+            // watched now, whatever names were watched before.
+            _streams.Remove(feed.Stream);
+            feed.Stopped = true;
+        }
+
+        _ = feed.StopAsync();
+    }
+
+    private sealed class WatchHandle(RedisChangeFeed owner, StreamFeed feed, IAppendObserver observer) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                owner.Unwatch(feed, observer);
+            }
+        }
+    }
+
+    /// <summary>One watched stream: where this node's delivery stands, and the read that catches it up.</summary>
+    private sealed class StreamFeed
+    {
+        private static readonly RedisValue TypeField = "type"u8.ToArray();
+        private static readonly RedisValue DataField = "data"u8.ToArray();
+
+        private readonly RedisChangeFeed _owner;
+        private readonly RedisKey _logKey;
+        private readonly RedisKey _lastKey;
+        private readonly RedisChannel _channel;
+        private readonly Action<RedisChannel, RedisValue> _onMessage;
+        private readonly Lock _lock = new();
+
+        // This node's appends that came back from the script before an earlier ID was raised, by first ID.
+        private readonly SortedDictionary<long, StoredEvent[]> _own = [];
+        private long _delivered = -1; // the last ID raised; -1 until the subscription is up and the start is known
+        private long _target;         // the highest ID known to exist
+        private bool _reading;
+        private bool _failing;
+
+        public StreamFeed(RedisChangeFeed owner, string stream)
+        {
+            _owner = owner;
+            Stream = stream;
+            _logKey = $"{owner._keyPrefix}:{{{stream}}}:log";
+            _lastKey = $"{owner._keyPrefix}:{{{stream}}}:last";
+            _channel = RedisChannel.Sharded(ChannelName(owner._keyPrefix, stream));
+
+            // A delegate of its own, so that unsubscribing an old feed of the same name never removes a newer one's.
+            _onMessage = (_, message) => OnMessage(message);
+        }
+
+        public string Stream { get; }
+
+        /// <summary>Copy-on-write, under the owner's lock; read without it.</summary>
+        public IAppendObserver[] Observers { get; set; } = [];
+
+        public volatile bool Stopped;
+
+        public async Task StartAsync()
+        {
+            while (!Stopped && !_owner._stopping.IsCancellationRequested)
+            {
+                try
+                {
+                    await _owner._redis.GetSubscriber().SubscribeAsync(_channel, _onMessage).ConfigureAwait(false);
+                    break;
+                }
+                catch (Exception ex) when (ex is RedisException or TimeoutException)
+                {
+                    Log.SubscribeFailed(_owner._logger, ex, Stream);
+                    if (!await DelayAsync().ConfigureAwait(false))
+                    {
+                        return;
+                    }
+                }
+            }
+
+            if (Stopped)
+            {
+                await StopAsync().ConfigureAwait(false);
+                return;
+            }
+
+            await RefreshAsync().ConfigureAwait(false);
+        }
+
+        public async Task StopAsync()
+        {
+            try
+            {
+                await _owner._redis.GetSubscriber().UnsubscribeAsync(_channel, _onMessage).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+            {
+                // The connection is gone, and the subscription with it.
+            }
+        }
+
+        /// <summary>
+        /// Reads the stream's counter and catches up to it. The first time, delivery starts one before the counter, so
+        /// that an observer that read the log just before the subscription was up is woken by the newest event.
+        /// </summary>
+        public async Task RefreshAsync()
+        {
+            while (!Stopped && !_owner._stopping.IsCancellationRequested)
+            {
+                try
+                {
+                    RedisValue counter = await _owner._db.StringGetAsync(_lastKey).ConfigureAwait(false);
+                    long last = counter.IsNull ? 0 : (long)counter;
+                    long delivered;
+                    lock (_lock)
+                    {
+                        if (_delivered < 0)
+                        {
+                            // This node's appends made since the watch began are parked: start early enough to report them.
+                            long start = last - 1;
+                            if (_own.Count > 0)
+                            {
+                                start = Math.Min(start, _own.First().Key - 1);
+                            }
+
+                            _delivered = Math.Max(0, start);
+                            RaiseOwnInOrder();
+                        }
+
+                        delivered = _delivered;
+                    }
+
+                    if (last < delivered)
+                    {
+                        // Every delivered ID was committed before this read: Redis lost acknowledged writes.
+                        _owner._counterBelowDelivered(Stream, last, delivered);
+                    }
+
+                    ReadUpTo(last);
+                    return;
+                }
+                catch (Exception ex) when (ex is RedisException or TimeoutException)
+                {
+                    Log.ReadFailed(_owner._logger, ex, Stream);
+                    if (!await DelayAsync().ConfigureAwait(false))
+                    {
+                        return;
+                    }
+                }
+            }
+        }
+
+        public void DeliverOwn(StoredEvent[] events)
+        {
+            lock (_lock)
+            {
+                if (_delivered >= 0 && events[^1].Id <= _delivered)
+                {
+                    return;
+                }
+
+                // Before the start is known, parked: the first refresh starts early enough to report it (see RefreshAsync).
+                _own[events[0].Id] = events;
+                _target = Math.Max(_target, events[^1].Id);
+                if (_delivered >= 0)
+                {
+                    RaiseOwnInOrder();
+                }
+            }
+        }
+
+        private void OnMessage(RedisValue message)
+        {
+            if (long.TryParse((string?)message, NumberStyles.None, CultureInfo.InvariantCulture, out long last))
+            {
+                ReadUpTo(last);
+            }
+        }
+
+        private void ReadUpTo(long last)
+        {
+            lock (_lock)
+            {
+                _target = Math.Max(_target, last);
+                if (_reading || _delivered < 0 || _target <= _delivered || Stopped)
+                {
+                    return;
+                }
+
+                _reading = true;
+            }
+
+            _ = ReadLoopAsync();
+        }
+
+        /// <summary>One read at a time per stream: notifications that arrive meanwhile only raise the target.</summary>
+        private async Task ReadLoopAsync()
+        {
+            while (true)
+            {
+                long from;
+                lock (_lock)
+                {
+                    if (Stopped || _owner._stopping.IsCancellationRequested || _target <= _delivered)
+                    {
+                        _reading = false;
+                        return;
+                    }
+
+                    from = _delivered;
+                }
+
+                StreamEntry[] entries;
+                try
+                {
+                    entries = await _owner._db.StreamRangeAsync(_logKey, "(" + from.ToString(CultureInfo.InvariantCulture) + "-0", "+", PageSize).ConfigureAwait(false);
+                    if (_failing)
+                    {
+                        _failing = false;
+                        Log.ReadRecovered(_owner._logger, Stream, from);
+                    }
+                }
+                catch (Exception ex) when (ex is RedisException or TimeoutException)
+                {
+                    if (!_failing)
+                    {
+                        _failing = true;
+                        Log.ReadFailed(_owner._logger, ex, Stream);
+                    }
+
+                    if (!await DelayAsync().ConfigureAwait(false))
+                    {
+                        lock (_lock)
+                        {
+                            _reading = false;
+                        }
+
+                        return;
+                    }
+
+                    continue;
+                }
+
+                lock (_lock)
+                {
+                    if (entries.Length == 0)
+                    {
+                        // The announced IDs are not in the log (Redis lost them): nothing to wait for until the next append.
+                        _target = _delivered;
+                        continue;
+                    }
+
+                    var events = new List<StoredEvent>(entries.Length);
+                    foreach (StreamEntry entry in entries)
+                    {
+                        long id = RedisEventLog.ParseId(entry.Id);
+                        if (id > _delivered)
+                        {
+                            events.Add(ToStoredEvent(id, entry.Values));
+                        }
+                    }
+
+                    if (events.Count > 0)
+                    {
+                        Raise([.. events]);
+                    }
+
+                    RaiseOwnInOrder();
+                }
+            }
+        }
+
+        /// <summary>Raises the parked own appends that now follow on from what was raised; drops those already raised. Under _lock.</summary>
+        private void RaiseOwnInOrder()
+        {
+            while (_own.Count > 0)
+            {
+                (long first, StoredEvent[] chunk) = _own.First();
+                if (chunk[^1].Id <= _delivered)
+                {
+                    _own.Remove(first);
+                    continue;
+                }
+
+                if (first != _delivered + 1)
+                {
+                    return; // an ID before it (another node's) is not raised yet: a read brings it
+                }
+
+                _own.Remove(first);
+                Raise(chunk);
+            }
+        }
+
+        /// <summary>Under _lock, so that observers see the stream in ID order, once each.</summary>
+        private void Raise(StoredEvent[] events)
+        {
+            var appended = new EventsAppendedEventArgs(Stream, events, _owner._clock.GetTimestamp());
+            foreach (IAppendObserver observer in Observers)
+            {
+                try
+                {
+                    observer.OnAppended(appended);
+                }
+#pragma warning disable CA1031 // An observer that throws must not stop this stream's delivery.
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    Log.ObserverFailed(_owner._logger, ex, Stream);
+                }
+            }
+
+            _delivered = events[^1].Id;
+
+            // What this node delivered, it guards against a failover that loses it (RedisFailoverGuard).
+            _owner._delivered(Stream, _delivered);
+        }
+
+        private async Task<bool> DelayAsync()
+        {
+            try
+            {
+                await Task.Delay(s_retryDelay, _owner._stopping).ConfigureAwait(false);
+                return !Stopped;
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+        }
+
+        private static StoredEvent ToStoredEvent(long id, NameValueEntry[] values)
+        {
+            string? type = null;
+            byte[] data = [];
+            foreach (NameValueEntry value in values)
+            {
+                // Compared as bytes against byte-backed names: no string per field of every event read.
+                if (value.Name == TypeField)
+                {
+                    type = value.Value;
+                }
+                else if (value.Name == DataField)
+                {
+                    data = (byte[]?)value.Value ?? [];
+                }
+            }
+
+            return new StoredEvent(id, type, data);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 420, Level = LogLevel.Warning, Message = "Subscribing to the change feed of stream {Stream} failed; retrying")]
+        public static partial void SubscribeFailed(ILogger logger, Exception exception, string stream);
+
+        [LoggerMessage(EventId = 421, Level = LogLevel.Warning, Message = "Reading stream {Stream} for its subscribers failed; retrying from the last delivered ID")]
+        public static partial void ReadFailed(ILogger logger, Exception exception, string stream);
+
+        [LoggerMessage(EventId = 422, Level = LogLevel.Information, Message = "Reading stream {Stream} for its subscribers works again, from ID {From}")]
+        public static partial void ReadRecovered(ILogger logger, string stream, long from);
+
+        [LoggerMessage(EventId = 423, Level = LogLevel.Error, Message = "An append observer threw for stream {Stream}; observers must not throw")]
+        public static partial void ObserverFailed(ILogger logger, Exception exception, string stream);
+    }
+}
