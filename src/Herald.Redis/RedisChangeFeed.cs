@@ -87,8 +87,11 @@ internal sealed partial class RedisChangeFeed
         return new WatchHandle(this, feed, observer);
     }
 
-    /// <summary>Raises this node's own append to the stream's observers, if it has any; never reads or subscribes.</summary>
-    public void DeliverOwn(string stream, StoredEvent[] events)
+    /// <summary>
+    /// Called before this node sends an append to <paramref name="stream"/>: when the stream is watched here, the append
+    /// is reported from <see cref="EndOwn"/>, without a read. Returns what <see cref="EndOwn"/> needs; never reads or subscribes.
+    /// </summary>
+    public OwnAppend BeginOwn(string stream)
     {
         StreamFeed? feed;
         lock (_lock)
@@ -96,8 +99,14 @@ internal sealed partial class RedisChangeFeed
             _streams.TryGetValue(stream, out feed);
         }
 
-        feed?.DeliverOwn(events);
+        return feed is null ? default : new OwnAppend(feed, feed.BeginOwn());
     }
+
+    /// <summary>Reports this node's own append (null: it failed or was a replay) to the stream's observers.</summary>
+    public static void EndOwn(OwnAppend append, StoredEvent[]? events) => append.Feed?.EndOwn(append.Ticket, events);
+
+    /// <summary>An own append in flight on a watched stream.</summary>
+    internal readonly record struct OwnAppend(StreamFeed? Feed, long Ticket);
 
     /// <summary>Reads every watched stream's counter again: after a reconnect, and when the failover guard asks.</summary>
     public void RefreshAll()
@@ -170,7 +179,7 @@ internal sealed partial class RedisChangeFeed
     }
 
     /// <summary>One watched stream: where this node's delivery stands, and the read that catches it up.</summary>
-    private sealed class StreamFeed
+    internal sealed class StreamFeed
     {
         private static readonly RedisValue TypeField = "type"u8.ToArray();
         private static readonly RedisValue DataField = "data"u8.ToArray();
@@ -184,6 +193,11 @@ internal sealed partial class RedisChangeFeed
 
         // This node's appends that came back from the script before an earlier ID was raised, by first ID.
         private readonly SortedDictionary<long, StoredEvent[]> _own = [];
+        // Own appends in flight, by ticket, so that the first refresh can wait for those that were sent before its read.
+        private readonly HashSet<long> _ownInFlight = [];
+        private HashSet<long>? _resolveAfter;
+        private long _resolveLast;
+        private long _nextTicket;
         private long _delivered = -1; // the last ID raised; -1 until the subscription is up and the start is known
         private long _target;         // the highest ID known to exist
         private bool _reading;
@@ -265,15 +279,16 @@ internal sealed partial class RedisChangeFeed
                     {
                         if (_delivered < 0)
                         {
-                            // This node's appends made since the watch began are parked: start early enough to report them.
-                            long start = last - 1;
-                            if (_own.Count > 0)
+                            if (_ownInFlight.Count > 0)
                             {
-                                start = Math.Min(start, _own.First().Key - 1);
+                                // Own appends sent before this read may hold IDs up to the counter and are not parked yet:
+                                // resolve once they are (EndOwn), so that the start reports them.
+                                _resolveAfter = [.. _ownInFlight, .. _resolveAfter ?? []];
+                                _resolveLast = Math.Max(_resolveLast, last);
+                                return;
                             }
 
-                            _delivered = Math.Max(0, start);
-                            RaiseOwnInOrder();
+                            Resolve(last);
                         }
 
                         delivered = _delivered;
@@ -299,23 +314,62 @@ internal sealed partial class RedisChangeFeed
             }
         }
 
-        public void DeliverOwn(StoredEvent[] events)
+        public long BeginOwn()
         {
             lock (_lock)
             {
-                if (_delivered >= 0 && events[^1].Id <= _delivered)
+                long ticket = ++_nextTicket;
+                _ownInFlight.Add(ticket);
+                return ticket;
+            }
+        }
+
+        public void EndOwn(long ticket, StoredEvent[]? events)
+        {
+            long resolvedAt = -1;
+            lock (_lock)
+            {
+                _ownInFlight.Remove(ticket);
+                if (events is not null && (_delivered < 0 || events[^1].Id > _delivered))
                 {
-                    return;
+                    // Before the start is known, parked: the first refresh starts early enough to report it.
+                    _own[events[0].Id] = events;
+                    _target = Math.Max(_target, events[^1].Id);
+                    if (_delivered >= 0)
+                    {
+                        RaiseOwnInOrder();
+                    }
                 }
 
-                // Before the start is known, parked: the first refresh starts early enough to report it (see RefreshAsync).
-                _own[events[0].Id] = events;
-                _target = Math.Max(_target, events[^1].Id);
-                if (_delivered >= 0)
+                if (_resolveAfter is not null && _resolveAfter.Remove(ticket) && _resolveAfter.Count == 0)
                 {
-                    RaiseOwnInOrder();
+                    _resolveAfter = null;
+                    Resolve(_resolveLast);
+                    resolvedAt = _resolveLast;
                 }
             }
+
+            if (resolvedAt >= 0)
+            {
+                ReadUpTo(resolvedAt);
+            }
+        }
+
+        /// <summary>
+        /// Where delivery starts: one before the counter, so an observer that read the log just before the subscription
+        /// was up is woken by the newest event, or earlier when this node's own appends since the watch began are
+        /// parked, so that they are reported too. Under _lock.
+        /// </summary>
+        private void Resolve(long last)
+        {
+            long start = last - 1;
+            if (_own.Count > 0)
+            {
+                start = Math.Min(start, _own.First().Key - 1);
+            }
+
+            _delivered = Math.Max(0, start);
+            RaiseOwnInOrder();
         }
 
         private void OnMessage(RedisValue message)

@@ -136,6 +136,7 @@ public sealed partial class RedisEventLog : IEventLog
     public Task<AppendResult> AppendAsync(string stream, IReadOnlyList<EventData> events, string? idempotencyKey, CancellationToken cancellationToken)
     {
         AppendArguments.Validate(stream, events);
+        ThrowIfNoHashTag(stream);
         if (cancellationToken.IsCancellationRequested)
         {
             return Task.FromCanceled<AppendResult>(cancellationToken);
@@ -157,6 +158,7 @@ public sealed partial class RedisEventLog : IEventLog
     public async Task<IReadOnlyList<StoredEvent>> ReadAsync(string stream, long after, int max, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(stream);
+        ThrowIfNoHashTag(stream);
         ArgumentOutOfRangeException.ThrowIfNegative(after);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
         ThrowIfDisposed();
@@ -190,6 +192,7 @@ public sealed partial class RedisEventLog : IEventLog
     public async Task<StreamInfo> GetInfoAsync(string stream, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(stream);
+        ThrowIfNoHashTag(stream);
         ThrowIfDisposed();
         try
         {
@@ -254,6 +257,7 @@ public sealed partial class RedisEventLog : IEventLog
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(observer);
+        ThrowIfNoHashTag(stream);
         return _feed.Watch(stream, observer);
     }
 
@@ -369,6 +373,23 @@ public sealed partial class RedisEventLog : IEventLog
         }
 
         RedisResult result;
+        RedisChangeFeed.OwnAppend own = _feed.BeginOwn(stream);
+        StoredEvent[]? appended = null;
+        try
+        {
+            result = await EvaluateIndexedAsync(stream, keys, args, events.Count).ConfigureAwait(false);
+            (AppendResult outcome, appended) = await CompleteAsync(stream, channel, floor, events, result, report: own.Feed is not null).ConfigureAwait(false);
+            return outcome;
+        }
+        finally
+        {
+            RedisChangeFeed.EndOwn(own, appended);
+        }
+    }
+
+    private async Task<RedisResult> EvaluateIndexedAsync(string stream, RedisKey[] keys, RedisValue[] args, int count)
+    {
+        RedisResult result;
         try
         {
             // See ListStreamsAsync: the index is written beside the script, once per stream and node.
@@ -387,12 +408,12 @@ public sealed partial class RedisEventLog : IEventLog
         }
         catch (EventLogUnavailableException ex)
         {
-            Log.AppendFailed(_logger, ex, stream, events.Count);
+            Log.AppendFailed(_logger, ex, stream, count);
             throw;
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
-            Log.AppendFailed(_logger, ex, stream, events.Count);
+            Log.AppendFailed(_logger, ex, stream, count);
 
             // A command that could not be sent (no connection) did nothing; one that was sent and not answered in time
             // may have run (API.md "Operations").
@@ -403,6 +424,12 @@ public sealed partial class RedisEventLog : IEventLog
                 : new EventLogUnavailableException($"Appending to stream '{stream}' in Redis did not complete: {ex.Message}. It may have been appended; retry with the same Idempotency-Key.", ex) { OutcomeUnknown = true };
         }
 
+        return result;
+    }
+
+    /// <summary>What the script answered: the IDs, the guard's marks, and what to report to this node's watchers.</summary>
+    private async Task<(AppendResult Result, StoredEvent[]? Appended)> CompleteAsync(string stream, string channel, long floor, IReadOnlyList<EventData> events, RedisResult result, bool report)
+    {
         RedisResult[] parts = (RedisResult[])result!;
         long first = (long)parts[0];
         long last = (long)parts[1];
@@ -421,27 +448,39 @@ public sealed partial class RedisEventLog : IEventLog
             }
         }
 
-        if (replayed)
-        {
-            return new AppendResult(first, last, Replayed: true);
-        }
-
         if (_replicated is not null)
         {
-            // The replicas hold it now: tell the other nodes' change feeds. Lost, it is made up by the next append or refresh.
-            _ = _redis.GetSubscriber().PublishAsync(RedisChannel.Sharded(channel), last, CommandFlags.FireAndForget);
+            // The replicas hold it now (a replay too: its original may have been refused for want of them): tell the
+            // nodes' change feeds, which the script did not. If this fails, the next append's announcement covers it.
+            try
+            {
+                await _redis.GetSubscriber().PublishAsync(RedisChannel.Sharded(channel), last).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                Log.AppendFailed(_logger, ex, stream, 0);
+            }
         }
 
-        // Raised here, without a read, when this node watches the stream; parked until the change feed has raised every
-        // earlier ID when another node's append came in between.
+        if (replayed)
+        {
+            return (new AppendResult(first, last, Replayed: true), null);
+        }
+
+        if (!report)
+        {
+            return (new AppendResult(first, last, Replayed: false), null);
+        }
+
+        // Reported by the caller (EndOwn), without a read, when this node watches the stream; parked until the change feed
+        // has reported every earlier ID when another node's append came in between.
         var appended = new StoredEvent[events.Count];
         for (int i = 0; i < appended.Length; i++)
         {
             appended[i] = new StoredEvent(first + i, events[i].EventType, events[i].Data);
         }
 
-        _feed.DeliverOwn(stream, appended);
-        return new AppendResult(first, last, Replayed: false);
+        return (new AppendResult(first, last, Replayed: false), appended);
     }
 
     private async Task<RedisResult> EvaluateAsync(string stream, RedisKey[] keys, RedisValue[] args)
@@ -581,6 +620,19 @@ public sealed partial class RedisEventLog : IEventLog
         }
 
         return new StoredEvent(ParseId(id), type, data);
+    }
+
+    /// <summary>
+    /// The stream's name is the hash tag of its keys (<c>{name}</c>): an empty one, or one starting with '}', would make
+    /// the tag empty, so Redis Cluster would hash each key alone and refuse the append script's keys as cross-slot.
+    /// Herald's HTTP names never do; a library caller gets told here rather than by a Cluster in production.
+    /// </summary>
+    private static void ThrowIfNoHashTag(string stream)
+    {
+        if (stream.Length == 0 || stream[0] == '}')
+        {
+            throw new ArgumentException("A Redis store's stream name must not be empty or start with '}': it is the hash tag of the stream's keys.", nameof(stream));
+        }
     }
 
     private void ThrowIfDisposed()

@@ -27,6 +27,7 @@ internal sealed partial class RedisReplicatedAppender : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly int? _database;
     private readonly Task _loop;
+    private long _lastReconfigure;
 
     private RedisReplicatedAppender(ConnectionMultiplexer connection, RedisEventLogOptions options, ILogger logger)
     {
@@ -89,14 +90,28 @@ internal sealed partial class RedisReplicatedAppender : IAsyncDisposable
                 round.Add(pending);
             }
 
-            // One group per primary: WAIT covers the writes of its own connection only.
-            List<Task> groups = [];
-            foreach (IGrouping<IServer?, Pending> group in round.GroupBy(p => ServerFor(p.Key)))
+            try
             {
-                groups.Add(RunGroupAsync(group.Key, [.. group]));
-            }
+                // One group per primary: WAIT covers the writes of its own connection only.
+                List<Task> groups = [];
+                foreach (IGrouping<IServer?, Pending> group in round.GroupBy(p => ServerFor(p.Key)))
+                {
+                    groups.Add(RunGroupAsync(group.Key, [.. group]));
+                }
 
-            await Task.WhenAll(groups).ConfigureAwait(false);
+                await Task.WhenAll(groups).ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // Whatever went wrong with this round, the loop must go on, or every later append would hang.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                Log.RoundFailed(_logger, ex);
+                foreach (Pending pending in round)
+                {
+                    pending.Done.TrySetException(new EventLogUnavailableException(
+                        $"Appending to '{pending.Stream}' in Redis did not complete: {ex.Message}. It may have been appended; retry with the same Idempotency-Key.", ex) { OutcomeUnknown = true });
+                }
+            }
         }
     }
 
@@ -106,7 +121,7 @@ internal sealed partial class RedisReplicatedAppender : IAsyncDisposable
         {
             return _connection.GetServer(key);
         }
-        catch (Exception ex) when (ex is RedisException or InvalidOperationException or NotSupportedException)
+        catch (Exception ex) when (ex is RedisException or InvalidOperationException or NotSupportedException or ArgumentException)
         {
             return null;
         }
@@ -114,8 +129,16 @@ internal sealed partial class RedisReplicatedAppender : IAsyncDisposable
 
     private async Task RunGroupAsync(IServer? server, Pending[] group)
     {
-        if (server is null || !server.IsConnected)
+        if (server is null || !server.IsConnected || server.IsReplica)
         {
+            // The primary is gone: ask the servers who leads now (a promoted replica), at most once a second.
+            long now = Environment.TickCount64;
+            long last = Interlocked.Read(ref _lastReconfigure);
+            if (now - last >= 1000 && Interlocked.CompareExchange(ref _lastReconfigure, now, last) == last)
+            {
+                _ = _connection.ConfigureAsync();
+            }
+
             foreach (Pending pending in group)
             {
                 pending.Done.TrySetException(new EventLogUnavailableException("No Redis primary is connected for this stream; nothing was appended."));
@@ -133,7 +156,7 @@ internal sealed partial class RedisReplicatedAppender : IAsyncDisposable
         {
             acknowledged = (long)await wait.ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (ex is RedisException or TimeoutException or InvalidCastException)
         {
             waitFailed = ex;
         }
@@ -148,6 +171,7 @@ internal sealed partial class RedisReplicatedAppender : IAsyncDisposable
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException)
             {
+                // Surfaced to AppendCoreAsync, which tells "not sent" from "may have run" (and retries NOSCRIPT).
                 pending.Done.TrySetException(ex);
                 continue;
             }
@@ -172,5 +196,8 @@ internal sealed partial class RedisReplicatedAppender : IAsyncDisposable
     {
         [LoggerMessage(EventId = 406, Level = LogLevel.Warning, Message = "Stream {Stream}: only {Acknowledged} of {Wanted} replicas acknowledged the append within {TimeoutMs} ms; answered 503, it may have been appended")]
         public static partial void ReplicasLate(ILogger logger, string stream, long acknowledged, int wanted, long timeoutMs);
+
+        [LoggerMessage(EventId = 424, Level = LogLevel.Error, Message = "A round of replicated appends failed; its appends are answered 503 (they may have been appended)")]
+        public static partial void RoundFailed(ILogger logger, Exception exception);
     }
 }

@@ -1,0 +1,198 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Herald.Redis.Tests.Topology;
+using Herald.Server.Tests.Infrastructure;
+
+namespace Herald.Redis.Tests;
+
+/// <summary>
+/// Issue 10, "Failover-safe IDs": a primary with a replica, failed over by promotion, with real redis-server and real
+/// Herald.Server processes. Redis replication is asynchronous, so a promotion can lose acknowledged writes; Herald must
+/// never give their IDs to other data without telling clients, and with <c>--redis-wait-replicas</c> must not lose them.
+/// </summary>
+[Collection(MultiNodeCollection.Name)]
+public sealed class FailoverTests
+{
+    /// <summary>
+    /// The reproduction of issue 10: 4 and 5 are acknowledged by the primary alone (the replica was detached), the primary
+    /// dies, the replica is promoted, node B restarts with no memory of 4 and 5 and publishes. Node A, which handed out 4
+    /// and 5, is still running: the store must end up past 5 or in a new epoch, and a client resuming after 5 on either
+    /// node gets reset or exactly the events after 5, never a new event under an ID it already saw.
+    /// </summary>
+    [Fact]
+    public async Task PromotedReplicaLostAcknowledgedWrites_NodeThatSawThemMovesTheStoreAndNoClientGetsAReusedId()
+    {
+        await using RedisReplicaSet redis = await RedisReplicaSet.StartAsync(replicas: 1);
+        await using ServerProcess a = await StartNodeAsync(redis);
+        ServerProcess b = await StartNodeAsync(redis);
+        try
+        {
+            for (int i = 1; i <= 3; i++)
+            {
+                Assert.Equal(i, await a.Client.PublishAsync("orders", $"old-{i}"));
+            }
+
+            await redis.WaitReplicatedAsync();
+            string epochBefore = (await a.Client.GetInfoAsync("orders")).Epoch;
+            await redis.DetachReplicaAsync(0);
+            Assert.Equal(4, await a.Client.PublishAsync("orders", "old-4")); // acknowledged by the primary alone
+            Assert.Equal(5, await a.Client.PublishAsync("orders", "old-5"));
+
+            await redis.KillPrimaryAsync();
+            await redis.PromoteAsync(0);
+            await b.DisposeAsync(); // kill -9: node B forgets everything it saw
+            b = await StartNodeAsync(redis);
+            long next = await PublishWhenReadyAsync(b, "orders", "new-after-failover");
+
+            // Node A finds the loss at its next replication check and moves the store; both nodes answer with the new epoch.
+            string epochAfter = epochBefore;
+            await WaitUntilAsync(async () =>
+            {
+                epochAfter = (await a.Client.GetInfoAsync("orders")).Epoch;
+                return next > 5 || epochAfter != epochBefore;
+            }, "node A to move the store past 5 or to a new epoch");
+            Assert.True(next > 5 || epochAfter != epochBefore, $"node B was given ID {next} in the old epoch");
+            await WaitUntilAsync(async () => (await b.Client.GetInfoAsync("orders")).Epoch == epochAfter, "node B to adopt the store's epoch");
+            long later = await b.Client.PublishAsync("orders", "new-later");
+            Assert.True(later > 5, $"after the loss was found, an ID up to 5 was handed out again: {later}");
+
+            foreach (ServerProcess node in (ServerProcess[])[a, b])
+            {
+                // A client that knows the epoch it saw 5 in (herald.js and the .NET client send it) is told: reset.
+                await using (SseClient withEpoch = await SseClient.ConnectAsync(node.Client, $"/streams/orders?epoch={epochBefore}", lastEventId: "5"))
+                {
+                    SseEvent first = await withEpoch.WaitForAsync(e => e.Type is "reset" or "message", TestTimeouts.Frame, "the first frame after hello");
+                    if (epochAfter != epochBefore)
+                    {
+                        Assert.Equal("reset", first.Type);
+                    }
+                }
+
+                // A plain EventSource resuming after 5 gets reset or exactly what came after 5: nothing under 4 or 5 again.
+                await using SseClient plain = await SseClient.ConnectAsync(node.Client, "/streams/orders", lastEventId: "5");
+                SseEvent last = await plain.WaitForAsync(e => e.Id == later.ToString(System.Globalization.CultureInfo.InvariantCulture), TestTimeouts.Frame, $"event {later}");
+                bool reset = plain.Events.Any(e => e.Type == "reset");
+                Assert.Equal("new-later", last.Data);
+                if (!reset)
+                {
+                    Assert.All(plain.IdentifiedEvents, e => Assert.True(e.NumericId > 5, $"a client at 5 was sent {e} again"));
+                }
+            }
+
+            string metrics = await a.Client.GetStringAsync("/metrics");
+            Assert.Matches(@"herald_sequence_regressions_total [1-9]", metrics);
+        }
+        finally
+        {
+            await b.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// With <c>--redis-wait-replicas 1</c>, an acknowledged event is on a replica, so promoting that replica keeps it.
+    /// Two replicas, so that the promoted one has a replica of its own again and appends can be confirmed afterwards.
+    /// </summary>
+    [Fact]
+    public async Task WaitReplicasOne_PrimaryKilledAndReplicaPromoted_EveryAcknowledgedEventSurvivesAndIdsContinue()
+    {
+        await using RedisReplicaSet redis = await RedisReplicaSet.StartAsync(replicas: 2);
+        await using ServerProcess a = await StartNodeAsync(redis, "--redis-wait-replicas", "1");
+        await using ServerProcess b = await StartNodeAsync(redis, "--redis-wait-replicas", "1");
+        await using SseClient onA = await SseClient.ConnectAsync(a.Client, "/streams/kept", lastEventId: "0");
+        const int Before = 40;
+        for (int i = 1; i <= Before; i++)
+        {
+            ServerProcess node = i % 2 == 0 ? a : b;
+            Assert.Equal(i, await node.Client.PublishAsync("kept", $"e{i}"));
+        }
+
+        string epoch = (await a.Client.GetInfoAsync("kept")).Epoch;
+        await redis.KillPrimaryAsync();
+        await redis.PromoteAsync(0);
+        await redis.Replicas[1].CommandAsync("REPLICAOF", "127.0.0.1", redis.Replicas[0].Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        long next = await PublishWhenReadyAsync(b, "kept", $"e{Before + 1}");
+        long onNodeA = await PublishWhenReadyAsync(a, "kept", $"e{Before + 2}");
+
+        Assert.Equal(Before + 1, next);
+        Assert.Equal(Before + 2, onNodeA);
+        Assert.Equal(epoch, (await a.Client.GetInfoAsync("kept")).Epoch);
+        List<ReadEvent> all = await b.Client.ReadAllAsync("kept");
+        Assert.Equal(Enumerable.Range(1, Before + 2).Select(i => (long)i), all.Select(e => e.Id));
+        Assert.All(all, e => Assert.Equal($"e{e.Id}", e.Data));
+        await onA.WaitForIdAsync(Before + 2, TestTimeouts.Bulk);
+        SequenceAssert.Contiguous([.. onA.IdentifiedEvents.Select(e => e.NumericId)], 1, Before + 2, "subscriber on node A through the failover");
+    }
+
+    /// <summary>
+    /// API.md "Operations": an append whose replicas do not confirm it in time may still be in the log. The answer is a
+    /// 503 that says so; a retry with the same Idempotency-Key waits for the replicas too and gives the original ID.
+    /// </summary>
+    [Fact]
+    public async Task WaitReplicas_ReplicaPaused_PublishIs503MayHaveBeenAppendedAndTheKeyedRetryGetsTheSameId()
+    {
+        await using RedisReplicaSet redis = await RedisReplicaSet.StartAsync(replicas: 1);
+        await using ServerProcess node = await StartNodeAsync(redis, "--redis-wait-replicas", "1");
+        Assert.Equal(1, await node.Client.PublishAsync("paused", "first"));
+
+        await redis.Replicas[0].PauseAsync();
+        using HttpResponseMessage refused = await node.Client.PostAsync("/streams/paused", "second"u8.ToArray(), r => r.Headers.Add("Idempotency-Key", "k-2"));
+        string problem = await refused.Content.ReadAsStringAsync();
+        await redis.Replicas[0].ResumeAsync();
+        using HttpResponseMessage retried = await node.Client.PostAsync("/streams/paused", "second"u8.ToArray(), r => r.Headers.Add("Idempotency-Key", "k-2"));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.Contains("may have been appended", problem, StringComparison.Ordinal);
+        Assert.DoesNotContain("nothing was appended", problem, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
+        Assert.Equal("true", retried.Headers.GetValues("Idempotent-Replayed").Single());
+        using JsonDocument body = JsonDocument.Parse(await retried.Content.ReadAsStringAsync());
+        Assert.Equal(2, body.RootElement.GetProperty("id").GetInt64());
+    }
+
+    private static Task<ServerProcess> StartNodeAsync(RedisReplicaSet redis, params string[] extra) =>
+        ServerProcess.StartAsync(["--store", redis.Uri, "--heartbeat", "1", .. extra]);
+
+    /// <summary>Publishes once the node answers 201 again (it follows the promotion by itself); bounded by <see cref="TestTimeouts.Bulk"/>.</summary>
+    private static async Task<long> PublishWhenReadyAsync(ServerProcess node, string stream, string data)
+    {
+        long id = 0;
+        await WaitUntilAsync(node, async () =>
+        {
+            using HttpResponseMessage response = await node.Client.PostAsync("/streams/" + stream, Encoding.UTF8.GetBytes(data), r => r.Headers.Add("Idempotency-Key", "once-" + data));
+            if (response.StatusCode is not (HttpStatusCode.Created or HttpStatusCode.OK))
+            {
+                return false;
+            }
+
+            using JsonDocument json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            id = json.RootElement.GetProperty("id").GetInt64();
+            return true;
+        }, $"node to accept '{data}'");
+        return id;
+    }
+
+    private static async Task WaitUntilAsync(ServerProcess node, Func<Task<bool>> condition, string what)
+    {
+        try
+        {
+            await WaitUntilAsync(condition, what);
+        }
+        catch (Exception ex) when (ex is not Xunit.Sdk.XunitException)
+        {
+            Assert.Fail($"Waiting for {what} failed: {ex.Message}\nThe node's output:\n{node.Output}");
+        }
+    }
+
+    /// <summary>Polls <paramref name="condition"/> (a state of other processes, which cannot signal us) until it holds, failing after <see cref="TestTimeouts.Bulk"/>.</summary>
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
+    {
+        DateTime deadline = DateTime.UtcNow + TestTimeouts.Bulk;
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Timed out after {TestTimeouts.Bulk} waiting for {what}.");
+            await Task.Delay(100);
+        }
+    }
+}
