@@ -17,7 +17,7 @@ namespace Herald;
 /// Redis server, plus pub/sub, plus one per primary for <see cref="RedisEventLogOptions.WaitReplicas"/>) however many
 /// streams it serves.
 /// </summary>
-public sealed partial class RedisEventLog : IEventLog
+public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts
 {
     // Streams this node has listed in the index; bounded, since a ZADD of a listed stream is harmless, only wasted.
     private const int MaxIndexedNames = 50_000;
@@ -30,6 +30,8 @@ public sealed partial class RedisEventLog : IEventLog
     private readonly RedisReplicatedAppender? _replicated;
     private readonly RedisChangeFeed _feed;
     private readonly RedisFailoverGuard _guard;
+    private readonly RedisSubscriberCounts _subscribers;
+    private readonly Task _subscribersLoop;
     private readonly ConcurrentDictionary<Task, byte> _inFlight = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly RedisKey _indexKey;
@@ -53,6 +55,8 @@ public sealed partial class RedisEventLog : IEventLog
         _guard = new RedisFailoverGuard(redis, _db, options.KeyPrefix + ":epoch", LastKey, epoch, clock, logger);
         _feed = new RedisChangeFeed(redis, _db, options.KeyPrefix, clock, logger, _guard.See, OnCounterBelowDelivered, _stopping.Token);
         _guardLoop = Task.Run(() => _guard.RunAsync(options.ReplicationCheckInterval, _feed.RefreshAll, _stopping.Token));
+        _subscribers = new RedisSubscriberCounts(_db, options.KeyPrefix, clock, logger);
+        _subscribersLoop = Task.Run(() => _subscribers.RunAsync(_stopping.Token));
     }
 
     /// <inheritdoc />
@@ -262,6 +266,28 @@ public sealed partial class RedisEventLog : IEventLog
     }
 
     /// <inheritdoc />
+    public void LocalSubscribersChanged(string stream, int count)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        _subscribers.Changed(stream, count);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<long>> CountSubscribersAsync(IReadOnlyList<string> streams, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(streams);
+        ThrowIfDisposed();
+        try
+        {
+            return await _subscribers.CountAsync(streams, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            throw Unavailable("Counting subscribers in Redis failed", ex);
+        }
+    }
+
+    /// <inheritdoc />
     public async Task<bool> IsReadyAsync(CancellationToken cancellationToken)
     {
         if (_disposed || !_redis.IsConnected)
@@ -309,11 +335,13 @@ public sealed partial class RedisEventLog : IEventLog
         _feed.Stop();
         try
         {
-            await _guardLoop.ConfigureAwait(false);
+            await Task.WhenAll(_guardLoop, _subscribersLoop).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
         }
+
+        await _subscribers.RemoveAsync().ConfigureAwait(false);
 
         await CloseAsync(_redis, _ownsConnection, _replicated, _logger).ConfigureAwait(false);
         _guard.Dispose();

@@ -26,7 +26,7 @@ internal sealed class ReadEndpoints
         }
 
         StreamInfo info = await _log.GetInfoAsync(name, context.RequestAborted);
-        int subscribers = _hub.SubscriberCount(name);
+        long subscribers = (await _hub.CountSubscribersAsync([name], context.RequestAborted))[0];
         await JsonResponses.WriteAsync(context, StatusCodes.Status200OK, (name, info, subscribers, _log.Epoch), static (json, s) =>
         {
             json.WriteString("stream", s.name);
@@ -129,24 +129,26 @@ internal sealed class ReadEndpoints
         IReadOnlyList<StreamSummary> found = await _log.ListStreamsAsync(after, limit + 1, context.RequestAborted);
         bool more = found.Count > limit;
         int count = Math.Min(found.Count, limit);
-        List<(StreamSummary Stream, int Subscribers)> page = new(count);
+        List<StreamSummary> shown = new(count);
         for (int i = 0; i < count; i++)
         {
             // The application's authorizer hides the streams it would not let this caller subscribe to; the page may then
             // hold fewer than limit, and next still continues after the last name the store returned.
-            if (await StreamAccess.IsHiddenAsync(context, found[i].Name))
+            if (!await StreamAccess.IsHiddenAsync(context, found[i].Name))
             {
-                continue;
+                shown.Add(found[i]);
             }
-
-            page.Add((found[i], _hub.SubscriberCount(found[i].Name)));
         }
+
+        // One read for the page (every node's counts in a shared store), not one per stream.
+        IReadOnlyList<long> counts = await _hub.CountSubscribersAsync([.. shown.Select(s => s.Name)], context.RequestAborted);
+        List<(StreamSummary Stream, long Subscribers)> page = [.. shown.Select((s, i) => (s, counts[i]))];
 
         string? next = more ? found[count - 1].Name : null;
         await JsonResponses.StreamAsync(context, StatusCodes.Status200OK, (page, next), static (json, s) =>
         {
             json.WriteStartArray("streams");
-            foreach ((StreamSummary stream, int subscribers) in s.page)
+            foreach ((StreamSummary stream, long subscribers) in s.page)
             {
                 json.WriteStartObject();
                 json.WriteString("name", stream.Name);

@@ -48,6 +48,7 @@ internal sealed partial class SubscriptionHub : IDisposable
             }
 
             state.Subscribers++;
+            (_log as ISharedSubscriberCounts)?.LocalSubscribersChanged(stream, state.Subscribers);
             return state;
         }
     }
@@ -56,13 +57,29 @@ internal sealed partial class SubscriptionHub : IDisposable
     {
         lock (_lock)
         {
-            if (--state.Subscribers == 0)
+            --state.Subscribers;
+            (_log as ISharedSubscriberCounts)?.LocalSubscribersChanged(state.Name, state.Subscribers);
+            if (state.Subscribers == 0)
             {
                 _streams.Remove(state.Name);
                 state.Watch?.Dispose();
                 state.Dispose();
             }
         }
+    }
+
+    /// <summary>
+    /// Open subscriptions to each of <paramref name="streams"/>: on every node when the store shares counts between
+    /// nodes (<see cref="ISharedSubscriberCounts"/>), else on this node.
+    /// </summary>
+    public async Task<IReadOnlyList<long>> CountSubscribersAsync(IReadOnlyList<string> streams, CancellationToken cancellationToken)
+    {
+        if (_log is ISharedSubscriberCounts shared)
+        {
+            return await shared.CountSubscribersAsync(streams, cancellationToken).ConfigureAwait(false);
+        }
+
+        return [.. streams.Select(s => (long)SubscriberCount(s))];
     }
 
     public int SubscriberCount(string stream)
