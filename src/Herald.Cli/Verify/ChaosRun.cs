@@ -258,9 +258,18 @@ internal sealed class ChaosRun
 
             case FaultKind.RedisRestart:
             {
-                int? before = cluster.Redis?.Pid;
-                await cluster.RestartRedisAsync(cancellationToken).ConfigureAwait(false);
-                return $"redis-server: SIGKILL pid {before}, restarted on the same AOF as pid {cluster.Redis?.Pid}";
+                RedisRestart restart = await cluster.RestartRedisPrimaryAsync(cancellationToken).ConfigureAwait(false);
+                return $"redis-server: SIGKILL primary pid {restart.KilledPid} on :{restart.Primary.Port}, restarted on its AOF as pid {restart.Primary.Pid} " +
+                    $"(answering {restart.Restarted.TotalSeconds:0.0} s after the kill), replica pid {restart.Replica.Pid} on :{restart.Replica.Port} linked to it again after {restart.Relinked.TotalSeconds:0.0} s";
+            }
+
+            case FaultKind.RedisFailover:
+            {
+                RedisFailover failover = await cluster.FailOverRedisAsync(cancellationToken).ConfigureAwait(false);
+                return $"redis-server: SIGKILL primary pid {failover.KilledPid} on :{failover.Demoted.Port}, " +
+                    $"promoted replica pid {failover.Promoted.Pid} on :{failover.Promoted.Port} (its link down after {failover.LinkDown.TotalSeconds:0.0} s), " +
+                    $"old primary back as replica pid {failover.Demoted.Pid} on :{failover.Demoted.Port}; after the promotion the replica linked in {failover.Relinked.TotalSeconds:0.0} s " +
+                    $"and the nodes were ready in {failover.NodesFollowed.TotalSeconds:0.0} s";
             }
 
             case FaultKind.ConnectionDrop:
@@ -326,7 +335,9 @@ internal sealed class ChaosRun
     private static string Describe(ChaosCluster cluster)
     {
         string nodes = string.Join(", ", cluster.Nodes.Select(n => $"node {n.Name} on {n.BaseUrl.GetLeftPart(UriPartial.Authority)} (pid {n.Pid})"));
-        return cluster.Redis is { } redis ? $"redis-server on 127.0.0.1:{redis.Port} (pid {redis.Pid}), {nodes}" : nodes;
+        return cluster is { RedisPrimary: { } primary, RedisReplica: { } replica }
+            ? $"redis-server primary on {primary.Endpoint} (pid {primary.Pid}) and replica on {replica.Endpoint} (pid {replica.Pid}), {nodes} (--redis-wait-replicas 1)"
+            : nodes;
     }
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;

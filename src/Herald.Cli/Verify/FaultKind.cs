@@ -15,8 +15,18 @@ internal enum FaultKind
     /// <summary>(Redis) SIGKILL to one node, which stays down for a while so that clients fail over to the other node.</summary>
     NodeKill,
 
-    /// <summary>(Redis) SIGKILL to redis-server, then a restart on the same directory: the AOF (fsync always) keeps every acknowledged event.</summary>
+    /// <summary>
+    /// (Redis) SIGKILL to the Redis primary, then a restart on the same directory as the primary again: the AOF (fsync
+    /// always) keeps every acknowledged event; the replica reconnects and synchronizes again.
+    /// </summary>
     RedisRestart,
+
+    /// <summary>
+    /// (Redis) SIGKILL to the Redis primary and <c>REPLICAOF NO ONE</c> to its replica, which every acknowledged event
+    /// reached (<c>--redis-wait-replicas 1</c>); the nodes must follow the promoted replica by themselves. The old
+    /// primary comes back as the new one's replica, so the roles alternate between the two processes.
+    /// </summary>
+    RedisFailover,
 }
 
 internal static class FaultKinds
@@ -28,10 +38,11 @@ internal static class FaultKinds
         FaultKind.ConnectionDrop => "connection-drop",
         FaultKind.NodeKill => "node-kill",
         FaultKind.RedisRestart => "redis-restart",
+        FaultKind.RedisFailover => "redis-failover",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 
     public static IReadOnlyList<FaultKind> For(ChaosStore store) => store == ChaosStore.Redis
-        ? [FaultKind.SigtermRestart, FaultKind.SigkillRestart, FaultKind.ConnectionDrop, FaultKind.NodeKill, FaultKind.RedisRestart]
+        ? [FaultKind.SigtermRestart, FaultKind.SigkillRestart, FaultKind.ConnectionDrop, FaultKind.NodeKill, FaultKind.RedisRestart, FaultKind.RedisFailover]
         : [FaultKind.SigtermRestart, FaultKind.SigkillRestart, FaultKind.ConnectionDrop];
 }

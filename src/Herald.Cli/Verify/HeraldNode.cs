@@ -58,6 +58,19 @@ internal sealed class HeraldNode : IDisposable
             cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Waits until the running process answers <c>/readyz</c> again (<paramref name="after"/> says after what, for the
+    /// error); throws <see cref="InvalidOperationException"/> with its last output when it does not within
+    /// <paramref name="timeout"/> or exits.
+    /// </summary>
+    public Task WaitUntilReadyAsync(TimeSpan timeout, string after, CancellationToken cancellationToken) =>
+        (_process ?? throw new InvalidOperationException($"Node {Name} is not running.")).WaitUntilReadyAsync(
+            IsReadyAsync,
+            timeout,
+            exitCode => $"Herald node {Name} (pid {Pid}) exited with {exitCode} {after}.",
+            $"Herald node {Name} (pid {Pid}) did not answer /readyz within {timeout.TotalSeconds:0} s {after}.",
+            cancellationToken);
+
     /// <summary>SIGTERM, then waits for the exit (SIGKILL if the graceful stop hangs); returns the exit code.</summary>
     public async Task<int> TerminateAsync(TimeSpan gracePeriod)
     {

@@ -15,7 +15,12 @@ internal static class VerifyCommand
     public static Command Create()
     {
         Option<bool> chaos = new("--chaos") { Description = "Start the servers, publish and subscribe while forcing faults, then check every delivery (the only mode so far)." };
-        Option<string> store = new("--store") { Description = "sqlite: one node on a SQLite file; redis: a redis-server (AOF, fsync always) and two nodes on it.", DefaultValueFactory = _ => "sqlite", HelpName = "sqlite|redis" };
+        Option<string> store = new("--store")
+        {
+            Description = "sqlite: one node on a SQLite file; redis: a Redis primary and its replica (AOF, fsync always) and two nodes on them that wait for the replica on every append (--redis-wait-replicas 1).",
+            DefaultValueFactory = _ => "sqlite",
+            HelpName = "sqlite|redis",
+        };
         store.AcceptOnlyFromAmong("sqlite", "redis");
         Option<double> duration = Seconds("--duration", "Seconds of publishing and faults; the drain and the check come after.", 60, min: 1);
         Option<int> publishers = Count("--publishers", "Publishers, each sending one batch at a time.", 4, max: 64);
@@ -27,7 +32,12 @@ internal static class VerifyCommand
         Option<string> redisServer = new("--redis-server") { Description = "The redis-server executable for --store redis.", DefaultValueFactory = _ => "redis-server", HelpName = "path" };
         Option<int?> seed = new("--seed") { Description = "Seed for the order of the faults and what they hit; a run prints its seed so it can be repeated. Default: random.", HelpName = "n" };
 
-        Command command = new("verify", "Verify a Herald server end to end under forced faults: no acknowledged event lost, duplicated or reordered.")
+        Command command = new(
+            "verify",
+            "Verify a Herald server end to end under forced faults: no acknowledged event lost, duplicated or reordered. " +
+            "Faults, each kind once per round in a seeded order: sigterm-restart and sigkill-restart (a node), connection-drop (a subscriber's and a publisher's connections); " +
+            "with --store redis also node-kill (a node kept down while its clients fail over), redis-restart (SIGKILL to the Redis primary, restarted on its AOF) " +
+            "and redis-failover (SIGKILL to the Redis primary, its replica promoted with REPLICAOF NO ONE and followed by the nodes, the old primary back as the new replica).")
         {
             chaos, store, duration, publishers, subscribers, batch, faultInterval, drainTimeout, serverCommand, redisServer, seed,
         };
@@ -85,7 +95,7 @@ internal static class VerifyCommand
 
         ChaosConsole console = new(output, error);
         console.Line(string.Create(CultureInfo.InvariantCulture,
-            $"herald verify --chaos: {(options.Store == ChaosStore.Redis ? "redis, two nodes" : "sqlite, one node")}, {options.Duration.TotalSeconds:0} s, " +
+            $"herald verify --chaos: {(options.Store == ChaosStore.Redis ? "redis primary + replica, two nodes" : "sqlite, one node")}, {options.Duration.TotalSeconds:0} s, " +
             $"{options.Publishers} publishers x batch {options.Batch}, {options.Subscribers} subscribers, a fault every {options.FaultInterval.TotalSeconds:0.#} s, seed {options.Seed}"));
         console.Line($"server: {launch}");
 

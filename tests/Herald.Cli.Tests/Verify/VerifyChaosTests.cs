@@ -18,6 +18,9 @@ public sealed class ChaosRunCollection
 [Collection(ChaosRunCollection.Name)]
 public sealed class VerifyChaosTests
 {
+    /// <summary>The seed of the Redis run: its first faults are a redis-failover, then a redis-restart (of the promoted primary).</summary>
+    public const int RedisSeed = 10;
+
     // Hang guard only: the run bounds itself by --duration plus the drain timeout.
     private static readonly TimeSpan s_runTimeout = TimeSpan.FromMinutes(5);
 
@@ -38,17 +41,25 @@ public sealed class VerifyChaosTests
     }
 
     [Fact]
-    public async Task Chaos_RedisTwoNodes_PassesThroughNodeKillsAndRedisRestarts()
+    public async Task Chaos_RedisPrimaryAndReplica_PassesThroughFailoversRedisRestartsAndNodeKills()
     {
         // Like Herald.Redis.Tests, this needs redis-server on PATH (CI installs it); without it verify exits 3 and says so.
-        (int exit, JsonElement json, string output) = await RunAsync("--store", "redis", "--duration", "20", "--fault-interval", "2", "--seed", "5");
+        // The seed's first round starts with a failover and then restarts the promoted primary (FaultPlanTests pins it).
+        (int exit, JsonElement json, string output) = await RunAsync("--store", "redis", "--duration", "25", "--fault-interval", "2", "--seed", RedisSeed.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
         Assert.True(exit == CliExitCodes.Success, $"exit {exit}:\n{output}");
         Assert.True(json.GetProperty("passed").GetBoolean(), output);
         Assert.True(json.GetProperty("faults").GetInt32() >= 3, $"expected at least 3 faults:\n{output}");
+        Assert.True(json.GetProperty("faultsByKind").TryGetProperty("redis-failover", out JsonElement failovers) && failovers.GetInt32() >= 1, $"expected a redis-failover:\n{output}");
+        Assert.True(json.GetProperty("faultsByKind").TryGetProperty("redis-restart", out JsonElement restarts) && restarts.GetInt32() >= 1, $"expected a redis-restart:\n{output}");
+        Assert.Contains("promoted replica pid", output, StringComparison.Ordinal);
+        Assert.Contains("old primary back as replica pid", output, StringComparison.Ordinal);
+        Assert.True(json.GetProperty("acknowledged").GetInt64() > 0, output);
+        Assert.Equal(json.GetProperty("acknowledged").GetInt64() * 4, json.GetProperty("deliveries").GetInt64());
         Assert.Equal(0, json.GetProperty("lost").GetInt64());
         Assert.Equal(0, json.GetProperty("duplicated").GetInt64());
         Assert.Equal(0, json.GetProperty("reordered").GetInt64());
+        Assert.Equal(0, json.GetProperty("resets").GetInt64());
     }
 
     [Fact]
