@@ -202,6 +202,7 @@ internal sealed partial class RedisChangeFeed
         private long _target;         // the highest ID known to exist
         private bool _reading;
         private bool _failing;
+        private Task _subscribed = Task.CompletedTask;
 
         public StreamFeed(RedisChangeFeed owner, string stream)
         {
@@ -224,12 +225,37 @@ internal sealed partial class RedisChangeFeed
 
         public async Task StartAsync()
         {
+            // Set before the first await: a watch handle exists only after this returns its task, so StopAsync always
+            // finds the subscribe it must wait for, and unsubscribes exactly once, after it.
+            _subscribed = SubscribeAsync();
+            await _subscribed.ConfigureAwait(false);
+            if (!Stopped)
+            {
+                await RefreshAsync().ConfigureAwait(false);
+            }
+        }
+
+        public async Task StopAsync()
+        {
+            try
+            {
+                await _subscribed.ConfigureAwait(false);
+                await _owner._redis.GetSubscriber().UnsubscribeAsync(_channel, _onMessage).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+            {
+                // The connection is gone, and the subscription with it.
+            }
+        }
+
+        private async Task SubscribeAsync()
+        {
             while (!Stopped && !_owner._stopping.IsCancellationRequested)
             {
                 try
                 {
                     await _owner._redis.GetSubscriber().SubscribeAsync(_channel, _onMessage).ConfigureAwait(false);
-                    break;
+                    return;
                 }
                 catch (Exception ex) when (ex is RedisException or TimeoutException)
                 {
@@ -239,26 +265,6 @@ internal sealed partial class RedisChangeFeed
                         return;
                     }
                 }
-            }
-
-            if (Stopped)
-            {
-                await StopAsync().ConfigureAwait(false);
-                return;
-            }
-
-            await RefreshAsync().ConfigureAwait(false);
-        }
-
-        public async Task StopAsync()
-        {
-            try
-            {
-                await _owner._redis.GetSubscriber().UnsubscribeAsync(_channel, _onMessage).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
-            {
-                // The connection is gone, and the subscription with it.
             }
         }
 

@@ -17,7 +17,7 @@ namespace Herald;
 /// Redis server, plus pub/sub, plus one per primary for <see cref="RedisEventLogOptions.WaitReplicas"/>) however many
 /// streams it serves.
 /// </summary>
-public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts
+public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, ISequenceRegressionCounter
 {
     // Streams this node has listed in the index; bounded, since a ZADD of a listed stream is harmless, only wasted.
     private const int MaxIndexedNames = 50_000;

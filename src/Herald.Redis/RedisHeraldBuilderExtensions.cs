@@ -1,7 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Prometheus;
 
 namespace Herald;
 
@@ -31,16 +30,7 @@ public static class RedisHeraldBuilderExtensions
             }
 
             // Opened once, at host start (HeraldLifetime resolves it); nothing is awaited on a request path here.
-            RedisEventLog store = RedisEventLog.OpenAsync(redis, sp.GetService<ILogger<RedisEventLog>>()).GetAwaiter().GetResult();
-
-            // The store counts regressions itself (it has no metrics dependency); the host's registry reads the count at each scrape.
-            HeraldMetrics? metrics = sp.GetService<HeraldMetrics>();
-            if (metrics is not null)
-            {
-                metrics.Registry.AddBeforeCollectCallback(() => metrics.SequenceRegressions.IncTo(store.SequenceRegressions));
-            }
-
-            return store;
+            return RedisEventLog.OpenAsync(redis, sp.GetService<ILogger<RedisEventLog>>()).GetAwaiter().GetResult();
         });
     }
 }

@@ -172,7 +172,8 @@ public sealed class HeraldOptions
         return errors;
     }
 
-    internal EventLogOptions ToEventLogOptions(TimeProvider timeProvider) => new()
+    /// <summary>The options every store takes (retention, idempotency window, clock), for a store registered with <see cref="HeraldBuilder.UseStore"/>.</summary>
+    public EventLogOptions ToEventLogOptions(TimeProvider timeProvider) => new()
     {
         Retention = Retention,
         IdempotencyWindow = IdempotencyWindow,

@@ -1,7 +1,7 @@
 namespace Herald;
 
 /// <summary>The argument checks every store makes on <see cref="IEventLog.AppendAsync"/>, in one place.</summary>
-internal static class AppendArguments
+public static class AppendArguments
 {
     /// <summary>
     /// Throws for a null stream, a null or empty list, or a null event. Checked by the caller, before anything is queued:

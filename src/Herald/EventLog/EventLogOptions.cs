@@ -27,5 +27,5 @@ public sealed record EventLogOptions
     }
 
     /// <summary>How many events past <see cref="Retention"/> a stream may hold before it is trimmed: trimming in chunks keeps it off the hot path.</summary>
-    internal long TrimSlack => Math.Clamp(Retention / 8, 1, 4096);
+    public long TrimSlack => Math.Clamp(Retention / 8, 1, 4096);
 }
