@@ -114,11 +114,19 @@ internal sealed partial class RedisFailoverGuard : IDisposable
     /// <summary>Runs the checks until <paramref name="stopping"/>; never throws.</summary>
     public async Task RunAsync(TimeSpan interval, Action refreshFeeds, CancellationToken stopping)
     {
+        bool first = true;
         while (!stopping.IsCancellationRequested)
         {
             try
             {
-                await Task.Delay(interval, _clock, stopping).ConfigureAwait(false);
+                // The first check at once: it learns the primaries' replication IDs and whether replicas exist before
+                // anything could fail over.
+                if (!first)
+                {
+                    await Task.Delay(interval, _clock, stopping).ConfigureAwait(false);
+                }
+
+                first = false;
                 await CheckAsync(refreshFeeds).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -150,6 +158,7 @@ internal sealed partial class RedisFailoverGuard : IDisposable
             return;
         }
 
+        bool replicasConnected = _redis.GetServers().Any(s => s.IsConnected && s.IsReplica);
         var offsets = new Dictionary<string, long>(StringComparer.Ordinal);
         var replicated = new Dictionary<string, long>(StringComparer.Ordinal);
         bool changed = false;
@@ -173,7 +182,9 @@ internal sealed partial class RedisFailoverGuard : IDisposable
                 Log.PrimaryChanged(_logger, endpoint, "(none)", replication.ReplicationId);
             }
 
-            bool hadReplicas = (known?.HadReplicas ?? false) || replication.ReplicaOffsets.Count > 0;
+            // A deployment has replicas when a primary reports one, or when the node is connected to one: a replica that was
+            // detached or fell behind no longer shows in the primary's INFO, but still shows in the connection.
+            bool hadReplicas = (known?.HadReplicas ?? false) || replication.ReplicaOffsets.Count > 0 || replicasConnected;
             _primaries[endpoint] = new PrimaryState(replication.ReplicationId, hadReplicas, generation);
             offsets[endpoint] = replication.Offset;
             replicated[endpoint] = replication.ReplicaOffsets.Count > 0 ? replication.ReplicaOffsets.Min() : hadReplicas ? -1 : long.MaxValue;
