@@ -71,4 +71,29 @@ public sealed partial class RedisEventLog
         end
         return {firstText, lastText, 0, regressed}
         """;
+
+    // A page of the log bounded in bytes (API.md "Limits"): XRANGE after ARGV[1] (exclusive), at most ARGV[2] entries,
+    // ending with the entry whose data reaches ARGV[3] bytes, so the node never receives more than about that. Returns
+    // the entries as XRANGE does. One key: Cluster-safe.
+    private const string ReadPageScript = """
+        local entries = redis.call('XRANGE', KEYS[1], '(' .. ARGV[1] .. '-0', '+', 'COUNT', ARGV[2])
+        local budget = tonumber(ARGV[3])
+        local bytes = 0
+        for i = 1, #entries do
+          local fields = entries[i][2]
+          for f = 1, #fields, 2 do
+            if fields[f] == 'data' then
+              bytes = bytes + #fields[f + 1]
+            end
+          end
+          if bytes >= budget and i < #entries then
+            local page = {}
+            for j = 1, i do
+              page[j] = entries[j]
+            end
+            return page
+          end
+        end
+        return entries
+        """;
 }

@@ -193,6 +193,46 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
     }
 
     /// <inheritdoc />
+    /// <remarks>Cut by a script on the Redis server, so the node never receives more than about <paramref name="maxBytes"/>.</remarks>
+    public async Task<IReadOnlyList<StoredEvent>> ReadAsync(string stream, long after, int max, long maxBytes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ThrowIfNoHashTag(stream);
+        ArgumentOutOfRangeException.ThrowIfNegative(after);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
+        ThrowIfDisposed();
+        RedisResult result;
+        try
+        {
+            result = await _db.ScriptEvaluateAsync(ReadPageScript, [LogKey(stream)], [after, Math.Min(max, 10_000), maxBytes])
+                .WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            throw Unavailable($"Reading stream '{stream}' from Redis failed", ex);
+        }
+
+        // RESP2: [[id, [field, value, …]], …], as XRANGE answers.
+        RedisResult[] entries = (RedisResult[])result!;
+        var events = new StoredEvent[entries.Length];
+        for (int i = 0; i < entries.Length; i++)
+        {
+            RedisResult[] entry = (RedisResult[])entries[i]!;
+            RedisResult[] fields = (RedisResult[])entry[1]!;
+            var values = new NameValueEntry[fields.Length / 2];
+            for (int f = 0; f < values.Length; f++)
+            {
+                values[f] = new NameValueEntry((RedisValue)fields[2 * f], (RedisValue)fields[(2 * f) + 1]);
+            }
+
+            events[i] = ToStoredEvent((RedisValue)entry[0], values);
+        }
+
+        return events;
+    }
+
+    /// <inheritdoc />
     public async Task<StreamInfo> GetInfoAsync(string stream, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(stream);
@@ -418,10 +458,11 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
     private async Task<RedisResult> EvaluateIndexedAsync(string stream, RedisKey[] keys, RedisValue[] args, int count)
     {
         RedisResult result;
+        Task? index = null;
         try
         {
             // See ListStreamsAsync: the index is written beside the script, once per stream and node.
-            Task? index = _indexed.ContainsKey(stream) ? null : _db.SortedSetAddAsync(_indexKey, stream, 0);
+            index = _indexed.ContainsKey(stream) ? null : _db.SortedSetAddAsync(_indexKey, stream, 0);
             result = await EvaluateAsync(stream, keys, args).ConfigureAwait(false);
             if (index is not null)
             {
@@ -436,11 +477,13 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
         }
         catch (EventLogUnavailableException ex)
         {
+            Observe(index);
             Log.AppendFailed(_logger, ex, stream, count);
             throw;
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
+            Observe(index);
             Log.AppendFailed(_logger, ex, stream, count);
 
             // A command that could not be sent (no connection) did nothing; one that was sent and not answered in time
@@ -524,6 +567,10 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
             return await EvaluateOnceAsync(stream, keys, args).ConfigureAwait(false);
         }
     }
+
+    /// <summary>The index write of a failed append: nobody awaits it any more, so its failure is observed here (the next append adds the name again).</summary>
+    private static void Observe(Task? index) =>
+        index?.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
     private Task<RedisResult> EvaluateOnceAsync(string stream, RedisKey[] keys, RedisValue[] args) =>
         _replicated is null ? _db.ScriptEvaluateAsync(_scriptSha, keys, args) : _replicated.AppendAsync(stream, _scriptSha, keys, args);

@@ -58,7 +58,8 @@ internal static class HeraldServer
 
         configure?.Invoke(builder);
         WebApplication app = builder.Build();
-        TrustedProxies.Use(app, settings.TrustedProxies); // first: every limit and rule below sees the client, not the proxy
+        AllowedHosts.Use(app, settings.AllowedHosts); // first: a page on another host name (DNS rebinding) gets nothing
+        TrustedProxies.Use(app, settings.TrustedProxies); // every limit and rule below sees the client, not the proxy
         app.UseCors(); // applies HeraldOptions.CorsOrigins to the endpoints MapHerald marks
         app.MapHerald("/streams");
         app.MapHeraldOperations();

@@ -45,6 +45,15 @@ internal static class ServerCommandLine
             HelpName = "n",
         };
 
+        Option<string> subscriberIssuer = new("--subscriber-issuer") { Description = "With --subscriber-key: the 'iss' every subscriber token must carry. Unset: not checked.", HelpName = "issuer" };
+        Option<string> subscriberAudience = new("--subscriber-audience") { Description = "With --subscriber-key: the 'aud' every subscriber token must carry. Unset: not checked.", HelpName = "audience" };
+        Option<string[]> allowedHosts = new("--allowed-host")
+        {
+            Description = "Host name accepted in the Host header, any port (repeatable; *.example.com for subdomains); another Host gets 400 (no DNS rebinding). Default when --urls is loopback: localhost, 127.0.0.1 and [::1]; otherwise any.",
+            HelpName = "name",
+            Arity = ArgumentArity.OneOrMore,
+            AllowMultipleArgumentsPerToken = false,
+        };
         Option<string[]> corsOrigins = new("--cors-origin") { Description = "Origin (scheme://host[:port]) whose browser pages may call the stream endpoints (repeatable); * allows any origin.", HelpName = "origin", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
         Option<int> maxConnections = new("--max-connections") { Description = "Open SSE subscriptions this node accepts; more get 503 with Retry-After. 0: no cap.", DefaultValueFactory = _ => 10_000, HelpName = "n" };
         Option<int> maxConnectionsPerIp = new("--max-connections-per-ip")
@@ -63,14 +72,15 @@ internal static class ServerCommandLine
         Option<int> publishRate = new("--publish-rate") { Description = "Publish requests per second per publisher (its key, else its IP), as a token bucket; over it: 429 with Retry-After. 0: no limit.", DefaultValueFactory = _ => 0, HelpName = "per-second" };
         Option<int> publishBurst = new("--publish-burst") { Description = "Publish requests a publisher may send at once above --publish-rate. 0: one second's worth.", DefaultValueFactory = _ => 0, HelpName = "requests" };
         Option<int> maxEventBytes = new("--max-event-bytes") { Description = "Largest body of a single publish; larger: 413.", DefaultValueFactory = _ => 1024 * 1024, HelpName = "bytes" };
+        Option<int> maxPageBytes = new("--max-page-bytes") { Description = "Most bytes of event data in one page read from the store: an events response and each catch-up read of a subscriber; a page ends early rather than exceed it, and always holds one event.", DefaultValueFactory = _ => 4 * 1024 * 1024, HelpName = "bytes" };
         Option<int> maxBatchBytes = new("--max-batch-bytes") { Description = "Largest body of a batch publish; larger: 413.", DefaultValueFactory = _ => 16 * 1024 * 1024, HelpName = "bytes" };
         Option<int> maxHeadersBytes = new("--max-request-headers-bytes") { Description = "Largest total size of a request's headers; larger: 431.", DefaultValueFactory = _ => 32 * 1024, HelpName = "bytes" };
         Option<int> maxLineBytes = new("--max-request-line-bytes") { Description = "Largest request line (method, path and query); longer: 414.", DefaultValueFactory = _ => 8 * 1024, HelpName = "bytes" };
 
         RootCommand root = new("Herald: a Server-Sent Events hub whose event IDs are 1, 2, 3, … per stream, never reused or reset.")
         {
-            urls, store, retention, publisherKeys, subscriberKey, heartbeat, deliveryWindow, shutdownTimeout, synchronous, waitReplicas,
-            corsOrigins, trustedProxies, maxConnections, maxConnectionsPerIp, publishRate, publishBurst, maxEventBytes, maxBatchBytes, maxHeadersBytes, maxLineBytes,
+            urls, store, retention, publisherKeys, subscriberKey, subscriberIssuer, subscriberAudience, allowedHosts, heartbeat, deliveryWindow, shutdownTimeout, synchronous, waitReplicas,
+            corsOrigins, trustedProxies, maxConnections, maxConnectionsPerIp, publishRate, publishBurst, maxEventBytes, maxBatchBytes, maxPageBytes, maxHeadersBytes, maxLineBytes,
         };
 
         ParseResult result = root.Parse(args);
@@ -138,9 +148,20 @@ internal static class ServerCommandLine
             return Fail(error, "--publisher-key must be at least 16 characters with no whitespace");
         }
 
-        if (ServerLimitOptions.Check(result, subscriberKey, corsOrigins, [maxConnections, maxConnectionsPerIp, publishRate, publishBurst], [maxEventBytes, maxBatchBytes, maxHeadersBytes, maxLineBytes], [maxHeadersBytes, maxLineBytes]) is string limitError)
+        if (ServerLimitOptions.Check(result, subscriberKey, corsOrigins, [maxConnections, maxConnectionsPerIp, publishRate, publishBurst], [maxEventBytes, maxBatchBytes, maxPageBytes, maxHeadersBytes, maxLineBytes], [maxHeadersBytes, maxLineBytes]) is string limitError)
         {
             return Fail(error, limitError);
+        }
+
+        if ((result.GetValue(subscriberIssuer) is not null || result.GetValue(subscriberAudience) is not null) && result.GetValue(subscriberKey) is null)
+        {
+            return Fail(error, "--subscriber-issuer and --subscriber-audience need --subscriber-key");
+        }
+
+        string[] hosts = result.GetValue(allowedHosts) ?? [];
+        if (hosts.FirstOrDefault(h => !AllowedHosts.IsValidPattern(h)) is string badHost)
+        {
+            return Fail(error, $"--allowed-host must be a host name or address without scheme, port or path (e.g. app.example.com, *.example.com, [::1]), not '{badHost}'");
         }
 
         List<System.Net.IPNetwork> proxies = [];
@@ -166,6 +187,9 @@ internal static class ServerCommandLine
             SqliteSynchronousFull = result.GetValue(synchronous) == "full",
             RedisWaitReplicas = waitReplicasValue,
             SubscriberKey = result.GetValue(subscriberKey),
+            SubscriberIssuer = result.GetValue(subscriberIssuer),
+            SubscriberAudience = result.GetValue(subscriberAudience),
+            AllowedHosts = hosts.Length > 0 ? hosts : AllowedHosts.DefaultFor(uri),
             CorsOrigins = result.GetValue(corsOrigins) ?? [],
             TrustedProxies = proxies.Count > 0 ? proxies : TrustedProxies.Default,
             MaxConnections = result.GetValue(maxConnections),
@@ -174,6 +198,7 @@ internal static class ServerCommandLine
             PublishBurst = result.GetValue(publishBurst),
             MaxEventBytes = result.GetValue(maxEventBytes),
             MaxBatchBytes = result.GetValue(maxBatchBytes),
+            MaxPageBytes = result.GetValue(maxPageBytes),
             MaxRequestHeadersBytes = result.GetValue(maxHeadersBytes),
             MaxRequestLineBytes = result.GetValue(maxLineBytes),
         }, 0);

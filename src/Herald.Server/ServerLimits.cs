@@ -12,6 +12,8 @@ internal static class ServerLimits
     public static void Apply(HeraldOptions options, ServerSettings settings)
     {
         options.SubscriberKey = settings.SubscriberKey;
+        options.SubscriberTokenIssuer = settings.SubscriberIssuer;
+        options.SubscriberTokenAudience = settings.SubscriberAudience;
         foreach (string origin in settings.CorsOrigins)
         {
             options.CorsOrigins.Add(origin);
@@ -23,6 +25,7 @@ internal static class ServerLimits
         options.PublishBurst = settings.PublishBurst;
         options.MaxEventBytes = settings.MaxEventBytes;
         options.MaxBatchBytes = settings.MaxBatchBytes;
+        options.MaxPageBytes = settings.MaxPageBytes;
     }
 
     public static void Apply(KestrelServerLimits limits, ServerSettings settings)

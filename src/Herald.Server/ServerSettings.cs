@@ -30,6 +30,15 @@ internal sealed record ServerSettings
     /// <summary>HS256 secret for subscriber JWTs (<c>--subscriber-key</c>); null: subscribing is open.</summary>
     public string? SubscriberKey { get; init; }
 
+    /// <summary>The <c>iss</c> subscriber tokens must carry (<c>--subscriber-issuer</c>); null: not checked.</summary>
+    public string? SubscriberIssuer { get; init; }
+
+    /// <summary>The <c>aud</c> subscriber tokens must carry (<c>--subscriber-audience</c>); null: not checked.</summary>
+    public string? SubscriberAudience { get; init; }
+
+    /// <summary>Host names accepted in the <c>Host</c> header (<c>--allowed-host</c>, or loopback names when listening on loopback); empty: any.</summary>
+    public IReadOnlyList<string> AllowedHosts { get; init; } = Server.AllowedHosts.Loopback;
+
     /// <summary>Origins allowed by CORS (<c>--cors-origin</c>, repeatable; <c>*</c> for any).</summary>
     public IReadOnlyList<string> CorsOrigins { get; init; } = [];
 
@@ -50,6 +59,9 @@ internal sealed record ServerSettings
 
     /// <summary>Largest single publish body (<c>--max-event-bytes</c>, API.md: 1 MiB).</summary>
     public int MaxEventBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>Most bytes of event data in one page read from the store (<c>--max-page-bytes</c>, API.md "Limits": 4 MiB).</summary>
+    public int MaxPageBytes { get; init; } = 4 * 1024 * 1024;
 
     /// <summary>Largest batch body (<c>--max-batch-bytes</c>, API.md: 16 MiB).</summary>
     public int MaxBatchBytes { get; init; } = 16 * 1024 * 1024;

@@ -20,6 +20,9 @@ internal sealed class AppendRequest : TaskCompletionSource<AppendResult>
 
     public CancellationToken CancellationToken { get; }
 
+    /// <summary>When set, the writer throws it on taking this request: how tests stop the writer the way a bug would.</summary>
+    public Exception? Poison { get; init; }
+
     /// <summary>Set by the writer inside the transaction; acted on only after the commit.</summary>
     public AppendResult Result { get; set; }
 

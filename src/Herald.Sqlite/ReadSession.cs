@@ -69,9 +69,11 @@ internal sealed class ReadSession : IDisposable
         }
     }
 
-    public List<StoredEvent> Read(string stream, long after, int max)
+    /// <summary>Up to <paramref name="max"/> events after <paramref name="after"/>, ending with the one whose data reaches <paramref name="maxBytes"/>.</summary>
+    public List<StoredEvent> Read(string stream, long after, int max, long maxBytes)
     {
         List<StoredEvent> events = new(Math.Min(max, 1024));
+        long bytes = 0;
         try
         {
             _read.BindText(1, stream);
@@ -83,6 +85,11 @@ internal sealed class ReadSession : IDisposable
                 string? type = _read.IsNull(1) ? null : TypeString(_read.Bytes(1));
                 byte[] data = _read.Bytes(2).ToArray();
                 events.Add(new StoredEvent(id, type, data));
+                bytes += data.Length;
+                if (bytes >= maxBytes)
+                {
+                    break;
+                }
             }
         }
         finally

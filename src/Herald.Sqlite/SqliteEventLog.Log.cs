@@ -16,6 +16,9 @@ public sealed partial class SqliteEventLog
         [LoggerMessage(EventId = 302, Level = LogLevel.Error, Message = "Commit of {Requests} appends ({Events} events) to {Path} failed and was rolled back; none was appended")]
         public static partial void CommitFailed(ILogger logger, Exception exception, int requests, int events, string path);
 
+        [LoggerMessage(EventId = 304, Level = LogLevel.Critical, Message = "The SQLite writer of {Path} stopped; every append is answered 503 and /readyz is 503 until the server restarts")]
+        public static partial void WriterStopped(ILogger logger, Exception exception, string path);
+
         [LoggerMessage(EventId = 303, Level = LogLevel.Error, Message = "An append observer threw for stream {Stream}; observers must not throw")]
         public static partial void AppendedHandlerFailed(ILogger logger, Exception exception, string stream);
     }

@@ -18,6 +18,9 @@ public sealed partial class SqliteEventLog
         private readonly SqliteEventLog _log;
         private readonly SqliteConnection _connection;
         private readonly EventLogOptions _options;
+        // The writer's cache of stream rows: bounded, so a server that has seen a million stream names keeps at most this many.
+        private const int MaxCachedStreams = 10_000;
+
         private readonly Dictionary<string, StreamState> _streams = new(StringComparer.Ordinal);
         private readonly List<AppendRequest> _batch = [];
         private readonly List<StreamState> _touched = [];
@@ -61,7 +64,8 @@ public sealed partial class SqliteEventLog
             _findStreamName = _findStream.Parameters.Add("$name", SqliteType.Text);
             _createStream = Command("INSERT INTO streams(name, last) VALUES ($name, 0) RETURNING stream_id");
             _createStreamName = _createStream.Parameters.Add("$name", SqliteType.Text);
-            _setLast = Command("UPDATE streams SET last = $last WHERE stream_id = $stream");
+            // Guarded: a counter never moves backwards, even if a cached value were stale (the row count is checked).
+            _setLast = Command("UPDATE streams SET last = $last WHERE stream_id = $stream AND last < $last");
             _setLastStream = _setLast.Parameters.Add("$stream", SqliteType.Integer);
             _setLastValue = _setLast.Parameters.Add("$last", SqliteType.Integer);
 
@@ -94,6 +98,32 @@ public sealed partial class SqliteEventLog
 
         public void Run()
         {
+            try
+            {
+                RunCore();
+            }
+#pragma warning disable CA1031 // Whatever stopped the writer, every queued and later append must fail now, not hang.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                _log._writerFailure = ex;
+                _log._requests.Writer.TryComplete(ex);
+                Log.WriterStopped(_log._logger, ex, _log._options.Path);
+                var failure = new EventLogUnavailableException("The SQLite store's writer stopped; nothing was appended. Restart the server.", ex);
+                foreach (AppendRequest request in _batch)
+                {
+                    request.TrySetException(failure);
+                }
+
+                while (_log._requests.Reader.TryRead(out AppendRequest? queued))
+                {
+                    queued.TrySetException(failure);
+                }
+            }
+        }
+
+        private void RunCore()
+        {
             ChannelReader<AppendRequest> requests = _log._requests.Reader;
 
             // Ends once DisposeAsync completed the channel and everything queued before that is committed.
@@ -104,6 +134,11 @@ public sealed partial class SqliteEventLog
                 {
                     // A caller that gave up before its append was taken gets a cancellation and nothing is written;
                     // once taken, the append is committed whatever the token does, so "cancelled" always means "not appended".
+                    if (request.Poison is Exception poison)
+                    {
+                        throw poison;
+                    }
+
                     if (request.CancellationToken.IsCancellationRequested)
                     {
                         request.TrySetCanceled(request.CancellationToken);
@@ -144,6 +179,13 @@ public sealed partial class SqliteEventLog
         private void CommitBatch(int eventCount)
         {
             long now = _options.TimeProvider.GetUtcNow().UtcTicks;
+            if (_streams.Count >= MaxCachedStreams)
+            {
+                // A cache, not the truth: between batches (nothing touched), forget it all rather than grow with every name
+                // ever appended to; each stream is read back from its row on its next append.
+                _streams.Clear();
+            }
+
             SqliteTransaction? transaction = null;
             try
             {
@@ -170,12 +212,16 @@ public sealed partial class SqliteEventLog
                 {
                     _setLastStream.Value = stream.Id;
                     _setLastValue.Value = stream.Last;
-                    _setLast.ExecuteNonQuery();
+                    if (_setLast.ExecuteNonQuery() != 1)
+                    {
+                        throw new InvalidOperationException($"Stream '{stream.Name}' in '{_log._options.Path}' is already at or past {stream.Last}: another writer changed the file; nothing was appended.");
+                    }
                     TrimIfNeeded(stream);
                 }
 
                 transaction.Commit();
                 Interlocked.Increment(ref _log._commits);
+                _log._commitFailing = false;
             }
             catch (Exception ex)
             {
@@ -192,6 +238,7 @@ public sealed partial class SqliteEventLog
 
                 _streams.Clear();
                 _touched.Clear();
+                _log._commitFailing = true;
                 Log.CommitFailed(_log._logger, ex, _batch.Count, eventCount, _log._options.Path);
                 foreach (AppendRequest request in _batch)
                 {

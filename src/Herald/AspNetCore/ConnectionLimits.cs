@@ -34,7 +34,7 @@ internal sealed class ConnectionLimits
     /// </summary>
     public async ValueTask<ConnectionSlot?> EnterAsync(HttpContext context)
     {
-        IPAddress address = ClientAddress(context);
+        IPAddress address = ClientAddress.Of(context); // IPv6 per /64
         string? refused;
         lock (_lock)
         {
@@ -76,17 +76,6 @@ internal sealed class ConnectionLimits
                 _perAddress[address] = left;
             }
         }
-    }
-
-    private static IPAddress ClientAddress(HttpContext context)
-    {
-        IPAddress? remote = context.Connection.RemoteIpAddress;
-        if (remote is null)
-        {
-            return IPAddress.None; // in-process transports: one bucket for all
-        }
-
-        return remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote;
     }
 
     /// <summary>One open subscription's place under the caps; released once, when disposed.</summary>

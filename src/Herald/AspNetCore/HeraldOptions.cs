@@ -28,6 +28,19 @@ public sealed class HeraldOptions
     public int HotTailCapacity { get; set; } = 4096;
 
     /// <summary>
+    /// The most bytes of encoded frames one stream's hot tail holds (default 4 MiB); the oldest frames go first, the
+    /// newest always stays. Bounds a subscribed stream's memory whatever its events' sizes (API.md "Limits").
+    /// </summary>
+    public long HotTailMaxBytes { get; set; } = 4L * 1024 * 1024;
+
+    /// <summary>
+    /// The most bytes of event data in one page read from the store: a subscriber's catch-up read and one <c>events</c>
+    /// response (default 4 MiB, <c>--max-page-bytes</c>). A page ends early rather than exceed it, and always holds at
+    /// least one event (API.md "Limits").
+    /// </summary>
+    public int MaxPageBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>
     /// The shortest time between two wake-ups of a stream's subscribers for new events (default 5 ms). An event after a
     /// quiet spell goes out at once; events that follow within the window go out together at its end, in one write per
     /// subscriber instead of one per event. Longer: less CPU per event on busy streams with many subscribers, for up to
@@ -45,6 +58,12 @@ public sealed class HeraldOptions
     /// need a token whose <c>streams</c> claim lists the stream or <c>*</c> (API.md "Security"). Null: subscribing is open.
     /// </summary>
     public string? SubscriberKey { get; set; }
+
+    /// <summary>The <c>iss</c> every subscriber token must carry; null (the default): not checked.</summary>
+    public string? SubscriberTokenIssuer { get; set; }
+
+    /// <summary>The <c>aud</c> every subscriber token must carry; null (the default): not checked.</summary>
+    public string? SubscriberTokenAudience { get; set; }
 
     /// <summary>Tolerance for <c>exp</c> and <c>nbf</c> of subscriber tokens, for clocks that disagree a little (default 30 s).</summary>
     public TimeSpan SubscriberTokenClockSkew { get; set; } = TimeSpan.FromSeconds(30);
@@ -115,6 +134,16 @@ public sealed class HeraldOptions
         if (DeliveryWindow < TimeSpan.Zero || DeliveryWindow > TimeSpan.FromSeconds(1))
         {
             errors.Add($"{nameof(DeliveryWindow)} must be between 0 and 1 s (got {DeliveryWindow.TotalMilliseconds} ms).");
+        }
+
+        if (HotTailMaxBytes < 1)
+        {
+            errors.Add($"{nameof(HotTailMaxBytes)} must be positive.");
+        }
+
+        if (MaxPageBytes < 1)
+        {
+            errors.Add($"{nameof(MaxPageBytes)} must be positive.");
         }
 
         if (HotTailCapacity is < 1 or > 1 << 20)

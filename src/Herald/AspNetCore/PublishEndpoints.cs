@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
@@ -14,9 +15,11 @@ internal sealed partial class PublishEndpoints
     private readonly HeraldMetrics _metrics;
     private readonly PublisherAuthorization _authorization;
     private readonly ILogger<PublishEndpoints> _logger;
+    private readonly CancellationToken _stopping;
 
-    public PublishEndpoints(IEventLog log, IOptions<HeraldOptions> options, HeraldMetrics metrics, PublisherAuthorization authorization, ILogger<PublishEndpoints> logger)
+    public PublishEndpoints(IEventLog log, IOptions<HeraldOptions> options, HeraldMetrics metrics, PublisherAuthorization authorization, IHostApplicationLifetime lifetime, ILogger<PublishEndpoints> logger)
     {
+        _stopping = lifetime.ApplicationStopping;
         _log = log;
         _options = options.Value;
         _metrics = metrics;
@@ -126,6 +129,18 @@ internal sealed partial class PublishEndpoints
     private Problem? Precheck(HttpContext context, string name, out string? idempotencyKey)
     {
         idempotencyKey = null;
+        if (_stopping.IsCancellationRequested)
+        {
+            // API.md "Operations": from SIGTERM on a publish is never acknowledged, so a load balancer's retry lands on
+            // another node (a keep-alive connection can still bring one after the listeners closed).
+            return new Problem(StatusCodes.Status503ServiceUnavailable, "shutting-down", "Server shutting down", "This server is stopping and takes no more events; nothing was appended. Retry on another node, or here once it is back.") { RetryAfterSeconds = 1 };
+        }
+
+        if (CrossSitePublish.Check(context, _options) is Problem crossSite)
+        {
+            return crossSite;
+        }
+
         if (_authorization.Check(context) is Problem denied)
         {
             return denied;

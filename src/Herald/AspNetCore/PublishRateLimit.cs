@@ -76,7 +76,6 @@ internal sealed class PublishRateLimit : IDisposable
             return "key:" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(header.AsSpan(7).Trim().ToString())));
         }
 
-        IPAddress? remote = context.Connection.RemoteIpAddress;
-        return "ip:" + (remote is null ? "-" : (remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote).ToString());
+        return "ip:" + ClientAddress.Of(context); // IPv6 per /64
     }
 }

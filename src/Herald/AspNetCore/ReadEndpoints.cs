@@ -1,4 +1,6 @@
+using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 
 namespace Herald.AspNetCore;
@@ -8,14 +10,17 @@ internal sealed class ReadEndpoints
 {
     private const int DefaultLimit = 100;
     private const int MaxLimit = 1000;
+    private const int FlushBytes = 256 * 1024;
 
     private readonly IEventLog _log;
     private readonly Subscriptions.SubscriptionHub _hub;
+    private readonly HeraldOptions _options;
 
-    public ReadEndpoints(IEventLog log, Subscriptions.SubscriptionHub hub)
+    public ReadEndpoints(IEventLog log, Subscriptions.SubscriptionHub hub, IOptions<HeraldOptions> options)
     {
         _log = log;
         _hub = hub;
+        _options = options.Value;
     }
 
     public async Task InfoAsync(HttpContext context, string name)
@@ -66,32 +71,45 @@ internal sealed class ReadEndpoints
             return;
         }
 
-        IReadOnlyList<StoredEvent> events = await _log.ReadAsync(name, after, limit, context.RequestAborted);
+        // A page bounded in bytes as well as events (API.md "Limits"): it ends early rather than exceed MaxPageBytes, IDs
+        // still contiguous from after, and the client pages on from the last one.
+        IReadOnlyList<StoredEvent> events = await _log.ReadAsync(name, after, limit, _options.MaxPageBytes, context.RequestAborted);
         StreamInfo info = await _log.GetInfoAsync(name, context.RequestAborted);
-        await JsonResponses.StreamAsync(context, StatusCodes.Status200OK, (name, events, info.Last), static (json, s) =>
+        HttpResponse response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "application/json";
+        await using Utf8JsonWriter json = new(response.BodyWriter, JsonResponses.WriterOptions);
+        json.WriteStartObject();
+        json.WriteString("stream", name);
+        json.WriteStartArray("events");
+        foreach (StoredEvent e in events)
         {
-            json.WriteString("stream", s.name);
-            json.WriteStartArray("events");
-            foreach (StoredEvent e in s.events)
+            json.WriteStartObject();
+            json.WriteNumber("id", e.Id);
+            if (e.EventType is null)
             {
-                json.WriteStartObject();
-                json.WriteNumber("id", e.Id);
-                if (e.EventType is null)
-                {
-                    json.WriteNull("event");
-                }
-                else
-                {
-                    json.WriteString("event", e.EventType);
-                }
-
-                json.WriteString("data", e.Data.Span);
-                json.WriteEndObject();
+                json.WriteNull("event");
+            }
+            else
+            {
+                json.WriteString("event", e.EventType);
             }
 
-            json.WriteEndArray();
-            json.WriteNumber("last", s.Last);
-        });
+            json.WriteString("data", e.Data.Span);
+            json.WriteEndObject();
+            if (json.BytesPending >= FlushBytes)
+            {
+                // Written as it goes: a slow reader holds the pipe's share of the page, not a second copy of all of it.
+                json.Flush();
+                await response.BodyWriter.FlushAsync(context.RequestAborted);
+            }
+        }
+
+        json.WriteEndArray();
+        json.WriteNumber("last", info.Last);
+        json.WriteEndObject();
+        json.Flush();
+        await response.BodyWriter.FlushAsync(context.RequestAborted);
     }
 
     /// <summary>

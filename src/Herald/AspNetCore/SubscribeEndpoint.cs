@@ -61,7 +61,6 @@ internal sealed partial class SubscribeEndpoint
         _metrics.Subscribers.Inc();
         try
         {
-            using CancellationTokenRegistration wakeOnAbort = aborted.UnsafeRegister(static s => ((StreamState)s!).Wake(), state);
             PipeWriter output = context.Response.BodyWriter;
             string storeEpoch = _log.Epoch;
             state.EnsureEpoch(storeEpoch);

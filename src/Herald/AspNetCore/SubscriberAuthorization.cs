@@ -40,8 +40,10 @@ internal sealed class SubscriberAuthorization
                 RequireExpirationTime = true,
                 ValidateLifetime = true,
                 ClockSkew = o.SubscriberTokenClockSkew,
-                ValidateIssuer = false,
-                ValidateAudience = false,
+                ValidateIssuer = o.SubscriberTokenIssuer is not null,
+                ValidIssuer = o.SubscriberTokenIssuer,
+                ValidateAudience = o.SubscriberTokenAudience is not null,
+                ValidAudience = o.SubscriberTokenAudience,
             };
         }
     }

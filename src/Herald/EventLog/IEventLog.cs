@@ -22,6 +22,15 @@ public interface IEventLog : IAsyncDisposable
     /// <summary>Reads up to <paramref name="max"/> retained events with an ID greater than <paramref name="after"/>, in ID order.</summary>
     Task<IReadOnlyList<StoredEvent>> ReadAsync(string stream, long after, int max, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Reads like <see cref="ReadAsync(string, long, int, CancellationToken)"/>, but ends the page once the events' data
+    /// reaches <paramref name="maxBytes"/>: the event that crosses it is the last, so a page always holds at least one
+    /// event, and memory stays bounded however large the events (API.md "Limits"). A store should read no more than that
+    /// from its backend; this default reads the whole page first and cuts it.
+    /// </summary>
+    async Task<IReadOnlyList<StoredEvent>> ReadAsync(string stream, long after, int max, long maxBytes, CancellationToken cancellationToken) =>
+        StoredEvents.Cut(await ReadAsync(stream, after, max, cancellationToken).ConfigureAwait(false), maxBytes);
+
     /// <summary>The stream's first retained and last given ID.</summary>
     Task<StreamInfo> GetInfoAsync(string stream, CancellationToken cancellationToken);
 

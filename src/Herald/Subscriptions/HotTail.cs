@@ -5,19 +5,31 @@ namespace Herald.Subscriptions;
 /// of the store. One writer (the store's commit notification, in ID order), many lock-free readers: a reader checks each
 /// slot's ID, so a slot overwritten under it is seen as a miss and the reader falls back to the store.
 /// </summary>
+/// <remarks>
+/// Bounded twice (API.md "Limits"): by count (the ring's slots) and by the bytes of the frames it holds. With 1 MiB
+/// events a count bound alone would hold gigabytes per stream; the byte bound drops the oldest frames first, always
+/// keeping the newest one, and readers that need what was dropped read the store.
+/// </remarks>
 internal sealed class HotTail
 {
     private readonly EncodedEvent?[] _ring;
     private readonly int _mask;
+    private readonly long _maxBytes;
     private long _first; // first ID held, 0 when empty
     private long _last;  // last ID held
+    private long _bytes; // frame bytes from _first to _last (writer only)
 
-    public HotTail(int capacity)
+    public HotTail(int capacity, long maxBytes = long.MaxValue)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBytes, 1);
         _ring = new EncodedEvent?[(int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)capacity)];
         _mask = _ring.Length - 1;
+        _maxBytes = maxBytes;
     }
+
+    /// <summary>The bytes of the frames held now (the writer's view).</summary>
+    public long Bytes => Volatile.Read(ref _bytes);
 
     public long Last => Volatile.Read(ref _last);
 
@@ -30,20 +42,38 @@ internal sealed class HotTail
             // Readers check slot IDs, so emptying first keeps them from mixing the old run with the new one.
             Volatile.Write(ref _first, 0);
             Volatile.Write(ref _last, 0);
+            Array.Clear(_ring); // drop the old run's frames: their bytes are no longer counted
             Volatile.Write(ref _ring[encoded.Id & _mask], encoded);
+            Volatile.Write(ref _bytes, encoded.Frame.Length);
             Volatile.Write(ref _first, encoded.Id);
             Volatile.Write(ref _last, encoded.Id);
             return;
         }
 
-        Volatile.Write(ref _ring[encoded.Id & _mask], encoded);
         long first = _first;
         if (encoded.Id - first >= _ring.Length)
         {
-            Volatile.Write(ref _first, encoded.Id - _ring.Length + 1);
+            // The slot about to be reused holds the oldest frame: it leaves the ring.
+            _bytes -= _ring[first & _mask]?.Frame.Length ?? 0;
+            first++;
+            Volatile.Write(ref _first, first);
         }
 
+        Volatile.Write(ref _ring[encoded.Id & _mask], encoded);
+        _bytes += encoded.Frame.Length;
         Volatile.Write(ref _last, encoded.Id);
+
+        // Then by bytes: drop the oldest frames (never the newest) until the rest fits.
+        while (_bytes > _maxBytes && first < encoded.Id)
+        {
+            ref EncodedEvent? oldest = ref _ring[first & _mask];
+            _bytes -= oldest?.Frame.Length ?? 0;
+            first++;
+            Volatile.Write(ref _first, first); // readers see the new first before the slot is emptied
+            Volatile.Write(ref oldest, null);
+        }
+
+        Volatile.Write(ref _bytes, _bytes);
     }
 
     /// <summary>

@@ -15,6 +15,7 @@ internal sealed class SubscriptionCursor
     private const int MaxEventsPerFlush = 1000;
     private const int MaxBytesPerFlush = 256 * 1024;
     private const int StorePageSize = 1000;
+    private const int CursorPageBytes = 1024 * 1024;
 
     private readonly SubscriptionHub _hub;
     private readonly IEventLog _log;
@@ -23,6 +24,7 @@ internal sealed class SubscriptionCursor
     private readonly HeraldMetrics _metrics;
     private readonly TimeSpan _heartbeatDue;
     private readonly TimeSpan _retry;
+    private readonly long _maxPageBytes;
     private readonly List<EncodedEvent> _batch = [];
     private long _lastWrite;
 
@@ -35,6 +37,9 @@ internal sealed class SubscriptionCursor
         _metrics = metrics;
         _heartbeatDue = options.Heartbeat * 3 / 4;
         _retry = options.Retry;
+        // A cursor catches up in pages of at most 1 MiB of data (less when MaxPageBytes says so): enough to keep the socket
+        // busy between reads, little to hold per slow subscriber. With 200-byte events the 1,000-event cap comes first.
+        _maxPageBytes = Math.Min(options.MaxPageBytes, CursorPageBytes);
         Position = position;
     }
 
@@ -100,7 +105,8 @@ internal sealed class SubscriptionCursor
 
             if (readStore || _state.KnownLast > Position)
             {
-                IReadOnlyList<StoredEvent> events = await _log.ReadAsync(_state.Name, Position, StorePageSize, aborted).ConfigureAwait(false);
+                // Bounded in bytes as well as events: with 1 MiB events a page of 1,000 would hold a gigabyte per slow reader.
+                IReadOnlyList<StoredEvent> events = await _log.ReadAsync(_state.Name, Position, StorePageSize, _maxPageBytes, aborted).ConfigureAwait(false);
                 if (events.Count > 0)
                 {
                     if (!await WriteFromStoreAsync(events, clock, aborted).ConfigureAwait(false))
@@ -124,7 +130,9 @@ internal sealed class SubscriptionCursor
                 }
             }
 
-            await wake.ConfigureAwait(false);
+            // A disconnect ends this cursor's wait alone (OperationCanceledException, which the endpoint expects), rather
+            // than waking every cursor of the stream: O(1) per disconnect, not O(subscribers).
+            await wake.WaitAsync(aborted).ConfigureAwait(false);
         }
     }
 
@@ -155,13 +163,29 @@ internal sealed class SubscriptionCursor
             _metrics.GapFrames.Inc();
         }
 
+        // Flushed every MaxBytesPerFlush: the pipe applies backpressure only at a flush, so a page written whole would sit
+        // in memory as long as a slow client takes to read it.
+        long unflushed = 0;
+        int written = 0;
         foreach (StoredEvent e in events)
         {
             EventFrame.Write(_output, e.Id, e.EventType, e.Data.Span);
+            Position = e.Id;
+            written++;
+            unflushed += e.Data.Length;
+            if (unflushed >= MaxBytesPerFlush)
+            {
+                unflushed = 0;
+                _metrics.EventsDelivered.Inc(written);
+                written = 0;
+                if (!await FlushAsync(clock, aborted).ConfigureAwait(false))
+                {
+                    return false;
+                }
+            }
         }
 
-        Position = events[^1].Id;
-        _metrics.EventsDelivered.Inc(events.Count);
+        _metrics.EventsDelivered.Inc(written);
         return await FlushAsync(clock, aborted).ConfigureAwait(false);
     }
 

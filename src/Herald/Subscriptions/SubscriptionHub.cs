@@ -40,7 +40,7 @@ internal sealed partial class SubscriptionHub : IDisposable
         {
             if (!_streams.TryGetValue(stream, out StreamState? state))
             {
-                state = new StreamState(stream, _options.HotTailCapacity, _options.DeliveryWindow, _log.Epoch);
+                state = new StreamState(stream, _options.HotTailCapacity, _options.DeliveryWindow, _log.Epoch, _options.HotTailMaxBytes);
                 _streams.Add(stream, state);
 
                 // The store reports this stream's appends (every node's, in a distributed store) to its hot tail from now on.

@@ -12,7 +12,11 @@ internal static class SubscriberTokens
 
     /// <param name="streams">The claim's value: a string, an array of strings, or null for no claim.</param>
     /// <param name="expires">Null: no <c>exp</c> at all.</param>
-    public static string Create(object? streams, DateTime? expires, DateTime? notBefore = null, string key = Key)
+    public static string Create(object? streams, DateTime? expires, DateTime? notBefore = null, string key = Key) =>
+        Create(streams, expires, notBefore, key, issuer: null, audience: null);
+
+    /// <summary>A token with <c>iss</c> and <c>aud</c> claims (either may be null: left out).</summary>
+    public static string Create(object? streams, DateTime? expires, DateTime? notBefore, string key, string? issuer, string? audience)
     {
         JsonWebTokenHandler handler = new() { SetDefaultTimesOnTokenCreation = false };
         Dictionary<string, object> claims = [];
@@ -26,6 +30,8 @@ internal static class SubscriberTokens
             Claims = claims,
             Expires = expires,
             NotBefore = notBefore,
+            Issuer = issuer,
+            Audience = audience,
             SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(key)), SecurityAlgorithms.HmacSha256),
         });
     }
