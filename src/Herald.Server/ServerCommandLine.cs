@@ -72,6 +72,8 @@ internal static class ServerCommandLine
         Option<int> publishRate = new("--publish-rate") { Description = "Publish requests per second per publisher (its key, else its IP), as a token bucket; over it: 429 with Retry-After. 0: no limit.", DefaultValueFactory = _ => 0, HelpName = "per-second" };
         Option<int> publishBurst = new("--publish-burst") { Description = "Publish requests a publisher may send at once above --publish-rate. 0: one second's worth.", DefaultValueFactory = _ => 0, HelpName = "requests" };
         Option<int> maxEventBytes = new("--max-event-bytes") { Description = "Largest body of a single publish; larger: 413.", DefaultValueFactory = _ => 1024 * 1024, HelpName = "bytes" };
+        Option<int> maxHttpConnections = new("--max-http-connections") { Description = "TCP connections the server keeps open at once, subscriptions, publishers and reads together; more wait in the listen backlog. Default: --max-connections + 1000. 0: no cap.", DefaultValueFactory = _ => 11_000, HelpName = "n" };
+        Option<int> maxConcurrentReads = new("--max-concurrent-reads") { Description = "info, events and stream-list requests served at once; more get 503 with Retry-After. 0: no cap.", DefaultValueFactory = _ => 256, HelpName = "n" };
         Option<int> maxPageBytes = new("--max-page-bytes") { Description = "Most bytes of event data in one page read from the store: an events response and each catch-up read of a subscriber; a page ends early rather than exceed it, and always holds one event.", DefaultValueFactory = _ => 4 * 1024 * 1024, HelpName = "bytes" };
         Option<int> maxBatchBytes = new("--max-batch-bytes") { Description = "Largest body of a batch publish; larger: 413.", DefaultValueFactory = _ => 16 * 1024 * 1024, HelpName = "bytes" };
         Option<int> maxHeadersBytes = new("--max-request-headers-bytes") { Description = "Largest total size of a request's headers; larger: 431.", DefaultValueFactory = _ => 32 * 1024, HelpName = "bytes" };
@@ -80,7 +82,7 @@ internal static class ServerCommandLine
         RootCommand root = new("Herald: a Server-Sent Events hub whose event IDs are 1, 2, 3, … per stream, never reused or reset.")
         {
             urls, store, retention, publisherKeys, subscriberKey, subscriberIssuer, subscriberAudience, allowedHosts, heartbeat, deliveryWindow, shutdownTimeout, synchronous, waitReplicas,
-            corsOrigins, trustedProxies, maxConnections, maxConnectionsPerIp, publishRate, publishBurst, maxEventBytes, maxBatchBytes, maxPageBytes, maxHeadersBytes, maxLineBytes,
+            corsOrigins, trustedProxies, maxConnections, maxConnectionsPerIp, publishRate, publishBurst, maxEventBytes, maxBatchBytes, maxPageBytes, maxHeadersBytes, maxLineBytes, maxHttpConnections, maxConcurrentReads,
         };
 
         ParseResult result = root.Parse(args);
@@ -148,7 +150,7 @@ internal static class ServerCommandLine
             return Fail(error, "--publisher-key must be at least 16 characters with no whitespace");
         }
 
-        if (ServerLimitOptions.Check(result, subscriberKey, corsOrigins, [maxConnections, maxConnectionsPerIp, publishRate, publishBurst], [maxEventBytes, maxBatchBytes, maxPageBytes, maxHeadersBytes, maxLineBytes], [maxHeadersBytes, maxLineBytes]) is string limitError)
+        if (ServerLimitOptions.Check(result, subscriberKey, corsOrigins, [maxConnections, maxConnectionsPerIp, publishRate, publishBurst, maxHttpConnections, maxConcurrentReads], [maxEventBytes, maxBatchBytes, maxPageBytes, maxHeadersBytes, maxLineBytes], [maxHeadersBytes, maxLineBytes]) is string limitError)
         {
             return Fail(error, limitError);
         }
@@ -199,6 +201,11 @@ internal static class ServerCommandLine
             MaxEventBytes = result.GetValue(maxEventBytes),
             MaxBatchBytes = result.GetValue(maxBatchBytes),
             MaxPageBytes = result.GetValue(maxPageBytes),
+            // Unless given: room above the subscription cap for publishers and reads, following --max-connections.
+            MaxHttpConnections = result.GetResult(maxHttpConnections) is { Implicit: false }
+                ? result.GetValue(maxHttpConnections)
+                : result.GetValue(maxConnections) is 0 ? 0 : result.GetValue(maxConnections) + 1000,
+            MaxConcurrentReads = result.GetValue(maxConcurrentReads),
             MaxRequestHeadersBytes = result.GetValue(maxHeadersBytes),
             MaxRequestLineBytes = result.GetValue(maxLineBytes),
         }, 0);

@@ -26,6 +26,7 @@ internal static class ServerLimits
         options.MaxEventBytes = settings.MaxEventBytes;
         options.MaxBatchBytes = settings.MaxBatchBytes;
         options.MaxPageBytes = settings.MaxPageBytes;
+        options.MaxConcurrentReads = settings.MaxConcurrentReads;
     }
 
     public static void Apply(KestrelServerLimits limits, ServerSettings settings)
@@ -33,5 +34,9 @@ internal static class ServerLimits
         limits.MaxRequestHeadersTotalSize = settings.MaxRequestHeadersBytes;
         limits.MaxRequestLineSize = settings.MaxRequestLineBytes;
         limits.MaxRequestBodySize = (long)Math.Max(settings.MaxEventBytes, settings.MaxBatchBytes) + BodyHeadroomBytes;
+
+        // Every TCP connection costs a socket and Kestrel's buffers, SSE or not: cap them all, with room above the
+        // subscription cap for publishers and reads (--max-http-connections; 0: none).
+        limits.MaxConcurrentConnections = settings.MaxHttpConnections > 0 ? settings.MaxHttpConnections : null;
     }
 }

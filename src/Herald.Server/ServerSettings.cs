@@ -60,6 +60,12 @@ internal sealed record ServerSettings
     /// <summary>Largest single publish body (<c>--max-event-bytes</c>, API.md: 1 MiB).</summary>
     public int MaxEventBytes { get; init; } = 1024 * 1024;
 
+    /// <summary>TCP connections Kestrel keeps open at once (<c>--max-http-connections</c>); 0: no cap.</summary>
+    public int MaxHttpConnections { get; init; } = 11_000;
+
+    /// <summary>JSON reads served at once (<c>--max-concurrent-reads</c>); 0: no cap.</summary>
+    public int MaxConcurrentReads { get; init; } = 256;
+
     /// <summary>Most bytes of event data in one page read from the store (<c>--max-page-bytes</c>, API.md "Limits": 4 MiB).</summary>
     public int MaxPageBytes { get; init; } = 4 * 1024 * 1024;
 

@@ -23,6 +23,9 @@ internal sealed class AppendRequest : TaskCompletionSource<AppendResult>
     /// <summary>When set, the writer throws it on taking this request: how tests stop the writer the way a bug would.</summary>
     public Exception? Poison { get; init; }
 
+    /// <summary>When set, the writer waits for it on taking this request, appending nothing: how tests hold the writer busy.</summary>
+    public Task? Gate { get; init; }
+
     /// <summary>Set by the writer inside the transaction; acted on only after the commit.</summary>
     public AppendResult Result { get; set; }
 

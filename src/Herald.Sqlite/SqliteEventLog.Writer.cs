@@ -139,6 +139,13 @@ public sealed partial class SqliteEventLog
                         throw poison;
                     }
 
+                    if (request.Gate is Task gate)
+                    {
+                        gate.GetAwaiter().GetResult(); // tests only: the writer owns its thread, blocking it is the point
+                        request.TrySetResult(default);
+                        continue;
+                    }
+
                     if (request.CancellationToken.IsCancellationRequested)
                     {
                         request.TrySetCanceled(request.CancellationToken);

@@ -192,6 +192,14 @@ public sealed partial class SqliteEventLog : IEventLog
     internal void StopWriterForTest(Exception failure) =>
         _requests.Writer.TryWrite(new AppendRequest("-", [], null, CancellationToken.None) { Poison = failure });
 
+    /// <summary>Holds the writer until <paramref name="gate"/> completes: the requests queued meanwhile wait untaken (tests).</summary>
+    internal Task HoldWriterForTest(Task gate)
+    {
+        var request = new AppendRequest("-", [], null, CancellationToken.None) { Gate = gate };
+        _requests.Writer.TryWrite(request);
+        return request.Task;
+    }
+
     /// <inheritdoc />
     public Task<IReadOnlyList<StoredEvent>> ReadAsync(string stream, long after, int max, CancellationToken cancellationToken)
     {

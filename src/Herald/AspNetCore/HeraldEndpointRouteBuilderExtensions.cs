@@ -24,7 +24,7 @@ public static class HeraldEndpointRouteBuilderExtensions
         // The handlers are resolved per request (singletons: a cached lookup), not here: mapping must not open the store
         // or read the options, so that bad options or an unusable store fail the host's start, with the option named.
         group.MapGet(string.Empty, (HttpContext context) =>
-            StoreFailureGuard.RunAsync(context, context.RequestServices.GetRequiredService<ReadEndpoints>().ListAsync(context)));
+            LimitedReadAsync(context, static c => c.RequestServices.GetRequiredService<ReadEndpoints>().ListAsync(c)));
         group.MapGet("/{name}", (HttpContext context, string name) =>
             StoreFailureGuard.RunAsync(context, context.RequestServices.GetRequiredService<SubscribeEndpoint>().SubscribeAsync(context, name)));
         group.MapPost("/{name}", (HttpContext context, string name) =>
@@ -32,9 +32,9 @@ public static class HeraldEndpointRouteBuilderExtensions
         group.MapPost("/{name}/batch", (HttpContext context, string name) =>
             StoreFailureGuard.RunAsync(context, context.RequestServices.GetRequiredService<PublishEndpoints>().PublishBatchAsync(context, name)));
         group.MapGet("/{name}/info", (HttpContext context, string name) =>
-            StoreFailureGuard.RunAsync(context, context.RequestServices.GetRequiredService<ReadEndpoints>().InfoAsync(context, name)));
+            LimitedReadAsync(context, c => c.RequestServices.GetRequiredService<ReadEndpoints>().InfoAsync(c, name)));
         group.MapGet("/{name}/events", (HttpContext context, string name) =>
-            StoreFailureGuard.RunAsync(context, context.RequestServices.GetRequiredService<ReadEndpoints>().EventsAsync(context, name)));
+            LimitedReadAsync(context, c => c.RequestServices.GetRequiredService<ReadEndpoints>().EventsAsync(c, name)));
         if (CorsConfigured(endpoints.ServiceProvider))
         {
             group.RequireCors(HeraldCors.PolicyName); // the host runs app.UseCors(); see HeraldOptions.CorsOrigins
@@ -77,5 +77,15 @@ public static class HeraldEndpointRouteBuilderExtensions
             metrics.StoreReady.Set(await StoreReadiness.CheckAsync(services.GetRequiredService<IEventLog>(), cancellationToken).ConfigureAwait(false) ? 1 : 0));
         group.MapMetrics("/metrics", metrics.Registry);
         return group;
+    }
+
+    /// <summary>A JSON read under the node's cap on concurrent reads (<see cref="ReadLimits"/>), with the store's failures answered 503.</summary>
+    private static async Task LimitedReadAsync(HttpContext context, Func<HttpContext, Task> read)
+    {
+        using IDisposable? lease = await context.RequestServices.GetRequiredService<ReadLimits>().EnterAsync(context).ConfigureAwait(false);
+        if (lease is not null)
+        {
+            await StoreFailureGuard.RunAsync(context, read(context)).ConfigureAwait(false);
+        }
     }
 }

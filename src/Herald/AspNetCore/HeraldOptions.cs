@@ -78,6 +78,12 @@ public sealed class HeraldOptions
     public int MaxConnections { get; set; } = 10_000;
 
     /// <summary>
+    /// JSON reads (<c>info</c>, <c>events</c>, <c>GET /streams</c>) this node serves at once (default 256); more get
+    /// <c>503</c> with <c>Retry-After</c>. Each holds up to a page (<see cref="MaxPageBytes"/>) while its client reads. 0: no cap.
+    /// </summary>
+    public int MaxConcurrentReads { get; set; } = 256;
+
+    /// <summary>
     /// Open SSE subscriptions per client IP address; more get <c>429</c> with <c>Retry-After</c>. 0: no cap. Behind a
     /// reverse proxy, run ASP.NET Core's forwarded-headers middleware first so that the address is the client's.
     /// </summary>
@@ -176,6 +182,11 @@ public sealed class HeraldOptions
             {
                 errors.Add($"{nameof(CorsOrigins)}: '{origin}' is not an origin (scheme://host[:port], no path) or '*'.");
             }
+        }
+
+        if (MaxConcurrentReads < 0)
+        {
+            errors.Add($"{nameof(MaxConcurrentReads)} must be 0 (no cap) or more.");
         }
 
         if (MaxConnections < 0)

@@ -37,6 +37,7 @@ public static class HeraldServiceCollectionExtensions
         services.AddHostedService<HeraldLifetime>();
         services.TryAddSingleton<SubscriberAuthorization>();
         services.TryAddSingleton<ConnectionLimits>();
+        services.TryAddSingleton<ReadLimits>();
         services.TryAddSingleton<PublishRateLimit>();
         services.AddHostedService<SubscriberLagSampler>();
         services.AddCors();

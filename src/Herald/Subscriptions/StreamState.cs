@@ -119,9 +119,17 @@ internal sealed class StreamState : IAppendObserver, IDisposable
 
     public void Advance(long last)
     {
-        if (last > _knownLast)
+        // A monotonic max: two appenders racing must never leave the lower of their IDs as the last known one.
+        long known = Volatile.Read(ref _knownLast);
+        while (last > known)
         {
-            Volatile.Write(ref _knownLast, last);
+            long found = Interlocked.CompareExchange(ref _knownLast, last, known);
+            if (found == known)
+            {
+                break;
+            }
+
+            known = found;
         }
 
         WakeForAppend();

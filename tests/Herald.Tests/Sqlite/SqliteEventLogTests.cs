@@ -109,13 +109,21 @@ public sealed class SqliteEventLogTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Append_QueueLargerThanOneTransaction_CommitsEveryRequestContiguously()
+    public async Task Append_QueueLargerThanOneTransaction_SplitsIntoSeveralCommitsEachRequestContiguous()
     {
         SqliteEventLog log = await OpenAsync(_directory.File("big.db"));
         EventData[] batch = Enumerable.Range(0, 5_000).Select(i => Event($"e{i}")).ToArray();
+        var release = new TaskCompletionSource();
+        Task held = log.HoldWriterForTest(release.Task);
+        long commitsBefore = log.CommitCount;
 
+        // All 8 requests (40,000 events) are queued before the writer takes any: more than one transaction's 16,384.
         Task<AppendResult>[] tasks = Enumerable.Range(0, 8).Select(_ => log.AppendAsync("s", batch, null, default)).ToArray();
+        release.SetResult();
+        await held.WaitAsync(s_timeout);
         AppendResult[] results = await Task.WhenAll(tasks).WaitAsync(s_timeout);
+
+        Assert.InRange(log.CommitCount - commitsBefore, 2, 8);
 
         Assert.Equal(Enumerable.Range(0, 8).Select(i => (long)(i * 5_000) + 1), results.Select(r => r.First).Order());
         Assert.All(results, r => Assert.Equal(4_999, r.Last - r.First));
@@ -123,9 +131,29 @@ public sealed class SqliteEventLogTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Append_CancelledBeforeTaken_AppendsNothing()
+    public async Task Append_CancelledWhileQueuedBeforeTheWriterTakesIt_AppendsNothing()
     {
         SqliteEventLog log = await OpenAsync(_directory.File("cancel.db"));
+        var release = new TaskCompletionSource();
+        Task held = log.HoldWriterForTest(release.Task);
+        using var cts = new CancellationTokenSource();
+
+        Task<AppendResult> queued = log.AppendAsync("s", [Event("a")], null, cts.Token); // queued: the writer is held
+        Task<AppendResult> after = log.AppendAsync("t", [Event("b")], null, default);
+        await cts.CancelAsync();
+        Assert.False(queued.IsCompleted, "the append completed before the writer took it");
+        release.SetResult();
+        await held.WaitAsync(s_timeout);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => queued.WaitAsync(s_timeout));
+        Assert.Equal(new AppendResult(1, 1, false), await after.WaitAsync(s_timeout)); // the writer went on
+        Assert.Equal(new StreamInfo(null, 0), await log.GetInfoAsync("s", default));
+    }
+
+    [Fact]
+    public async Task Append_CancelledBeforeTheCall_IsNeverQueuedAndAppendsNothing()
+    {
+        SqliteEventLog log = await OpenAsync(_directory.File("cancel-early.db"));
         using var cts = new CancellationTokenSource();
         await cts.CancelAsync();
 
