@@ -1,3 +1,4 @@
+using Herald.Testing;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;

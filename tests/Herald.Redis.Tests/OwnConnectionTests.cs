@@ -1,3 +1,4 @@
+using Herald.Testing;
 using StackExchange.Redis;
 
 namespace Herald.Redis.Tests;

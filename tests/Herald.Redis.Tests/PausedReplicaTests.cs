@@ -1,3 +1,4 @@
+using Herald.Testing;
 using Herald.Redis.Tests.Topology;
 
 namespace Herald.Redis.Tests;

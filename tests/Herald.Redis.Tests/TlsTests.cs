@@ -1,3 +1,4 @@
+using Herald.Testing;
 using System.Diagnostics;
 using System.Net;
 using System.Text;
@@ -78,7 +79,7 @@ public sealed partial class TlsTests
     public async Task ServerProcess_RedissStoreWithTestCaInSslCertFile_PublishesAndServesSubscriber()
     {
         await using RedisServer redis = await RedisServer.StartAsync(new RedisServerOptions { Tls = true });
-        await using HeraldProcess node = await HeraldProcess.StartAsync(
+        await using ServerProcess node = await ServerProcess.StartAsync(
             new Dictionary<string, string> { ["SSL_CERT_FILE"] = redis.Tls!.CaCertificatePath },
             "--store", redis.Uri, "--heartbeat", "1");
         await using SseClient subscriber = await SseClient.ConnectAsync(node.Client, "/streams/secure", lastEventId: "0");
@@ -112,113 +113,4 @@ public sealed partial class TlsTests
     private static EventData Event(string data) => new(null, Encoding.UTF8.GetBytes(data));
 
     private static string Text(StoredEvent e) => Encoding.UTF8.GetString(e.Data.Span);
-
-    /// <summary>
-    /// Herald.Server as a child process with extra environment variables (<see cref="ServerProcess"/> passes the test
-    /// process's own): started on 127.0.0.1:0, its URL read from the "Herald is serving … on …" line, killed on dispose.
-    /// </summary>
-    private sealed partial class HeraldProcess : IAsyncDisposable
-    {
-        private readonly Process _process;
-        private readonly StringBuilder _output = new();
-        private readonly TaskCompletionSource<Uri> _serving = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private HttpClient? _client;
-
-        private HeraldProcess(Process process) => _process = process;
-
-        public HttpClient Client => _client ?? throw new InvalidOperationException("The server is not serving yet.");
-
-        public string Output
-        {
-            get
-            {
-                lock (_output)
-                {
-                    return _output.ToString();
-                }
-            }
-        }
-
-        public static async Task<HeraldProcess> StartAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
-        {
-            var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-            {
-                UseShellExecute = false,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-            foreach (string arg in (string[])[ServerProcess.ServerDll, "--urls", "http://127.0.0.1:0", .. args])
-            {
-                start.ArgumentList.Add(arg);
-            }
-
-            start.Environment["DOTNET_NOLOGO"] = "1";
-            start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-            foreach ((string name, string value) in environment)
-            {
-                start.Environment[name] = value;
-            }
-
-            var node = new HeraldProcess(new Process { StartInfo = start, EnableRaisingEvents = true });
-            node._process.OutputDataReceived += (_, e) => node.OnLine(e.Data);
-            node._process.ErrorDataReceived += (_, e) => node.OnLine(e.Data);
-            node._process.Exited += (_, _) => node._serving.TrySetException(new InvalidOperationException("The server exited before serving."));
-            node._process.Start();
-            node._process.BeginOutputReadLine();
-            node._process.BeginErrorReadLine();
-            try
-            {
-                node._client = TestHttp.CreateClient(await node._serving.Task.WaitAsync(TestTimeouts.Start));
-            }
-            catch (Exception ex) when (ex is TimeoutException or InvalidOperationException)
-            {
-                string output = node.Output;
-                await node.DisposeAsync();
-                Assert.Fail($"Herald.Server {string.Join(' ', args)} did not report serving ({ex.Message}). Output:\n{output}");
-            }
-
-            return node;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            _client?.Dispose();
-            try
-            {
-                if (!_process.HasExited)
-                {
-                    _process.Kill();
-                    await _process.WaitForExitAsync().WaitAsync(TestTimeouts.ProcessExit);
-                }
-            }
-            catch (InvalidOperationException)
-            {
-                // Never started.
-            }
-
-            _process.Dispose();
-        }
-
-        private void OnLine(string? line)
-        {
-            if (line is null)
-            {
-                return;
-            }
-
-            lock (_output)
-            {
-                _output.AppendLine(line);
-            }
-
-            Match serving = ServingLine().Match(line);
-            if (serving.Success)
-            {
-                _serving.TrySetResult(new Uri(serving.Groups["url"].Value));
-            }
-        }
-
-        [GeneratedRegex(@"Herald is serving .+ on (?<url>https?://[^\s,]+)")]
-        private static partial Regex ServingLine();
-    }
 }

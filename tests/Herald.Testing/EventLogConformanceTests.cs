@@ -398,7 +398,7 @@ public abstract class EventLogConformanceTests : IAsyncLifetime
     public async Task Watch_AppendsAfterWatching_ReportedOnceEachInIdOrderOnlyForTheWatchedStream()
     {
         IEventLog log = await NewLogAsync();
-        var observer = new RecordingObserver();
+        var observer = new RecordingAppendObserver();
         using IDisposable watch = log.Watch("s", observer);
 
         await AppendAsync(log, "s", "a");
@@ -419,7 +419,7 @@ public abstract class EventLogConformanceTests : IAsyncLifetime
     public async Task Watch_ConcurrentAppenders_ReportedInIdOrderOnceEach()
     {
         IEventLog log = await NewLogAsync();
-        var observer = new RecordingObserver();
+        var observer = new RecordingAppendObserver();
         using IDisposable watch = log.Watch("s", observer);
 
         Task[] writers = Enumerable.Range(0, 4).Select(w => Task.Run(async () =>
@@ -440,8 +440,8 @@ public abstract class EventLogConformanceTests : IAsyncLifetime
     public async Task Watch_HandleDisposed_ThatObserverHearsNothingMoreWhileOthersDo()
     {
         IEventLog log = await NewLogAsync();
-        var leaving = new RecordingObserver();
-        var staying = new RecordingObserver();
+        var leaving = new RecordingAppendObserver();
+        var staying = new RecordingAppendObserver();
         IDisposable leavingWatch = log.Watch("s", leaving);
         using IDisposable stayingWatch = log.Watch("s", staying);
         await AppendAsync(log, "s", "1");
@@ -455,67 +455,6 @@ public abstract class EventLogConformanceTests : IAsyncLifetime
         // Both observers of a stream hear an append in one report, so by now the leaving one would have heard it too.
         Assert.Equal([1L], leaving.Events.Select(e => e.Id));
         Assert.Equal([1L, 2L], staying.Events.Select(e => e.Id));
-    }
-
-    /// <summary>Records what a store reports, and lets a test wait for an ID without polling.</summary>
-    protected sealed class RecordingObserver : IAppendObserver
-    {
-        private readonly List<StoredEvent> _events = [];
-        private readonly List<string> _streams = [];
-        private readonly List<(long Id, TaskCompletionSource Done)> _waiters = [];
-
-        public StoredEvent[] Events
-        {
-            get
-            {
-                lock (_events)
-                {
-                    return [.. _events];
-                }
-            }
-        }
-
-        public string[] Streams
-        {
-            get
-            {
-                lock (_events)
-                {
-                    return [.. _streams];
-                }
-            }
-        }
-
-        public void OnAppended(EventsAppendedEventArgs appended)
-        {
-            lock (_events)
-            {
-                _events.AddRange(appended.Events);
-                _streams.Add(appended.Stream);
-                long last = appended.Events[^1].Id;
-                foreach ((long id, TaskCompletionSource done) in _waiters.Where(w => w.Id <= last).ToList())
-                {
-                    done.TrySetResult();
-                    _waiters.Remove((id, done));
-                }
-            }
-        }
-
-        /// <summary>Completes once an event with ID <paramref name="id"/> or later was reported.</summary>
-        public Task WaitForAsync(long id)
-        {
-            lock (_events)
-            {
-                if (_events.Count > 0 && _events[^1].Id >= id)
-                {
-                    return Task.CompletedTask;
-                }
-
-                var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                _waiters.Add((id, done));
-                return done.Task;
-            }
-        }
     }
 
     // ---- Info, epoch, lifecycle ----

@@ -59,9 +59,17 @@ internal sealed partial class ServerProcess : IAsyncDisposable
     /// Starts the server with <paramref name="args"/> (plus <c>--urls http://127.0.0.1:0</c> unless they name a URL, as a
     /// restart on the same port does) and waits until it serves.
     /// </summary>
-    public static async Task<ServerProcess> StartAsync(params string[] args)
+    public static Task<ServerProcess> StartAsync(params string[] args) => StartAsync(environment: null, args);
+
+    /// <summary>As <see cref="StartAsync(string[])"/>, with <paramref name="environment"/> added to the child's environment (e.g. <c>SSL_CERT_FILE</c>).</summary>
+    public static async Task<ServerProcess> StartAsync(IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         ServerProcess server = new(Launch(args.Contains("--urls") ? args : ["--urls", "http://127.0.0.1:0", .. args]));
+        foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
+        {
+            server._process.StartInfo.Environment[name] = value;
+        }
+
         server._process.OutputDataReceived += (_, e) => server.OnLine(e.Data);
         server._process.ErrorDataReceived += (_, e) => server.OnLine(e.Data);
         server._process.Exited += (_, _) => server._serving.TrySetException(new InvalidOperationException("The server exited before serving."));

@@ -1,14 +1,17 @@
-using Herald.Server.Tests.Infrastructure;
+namespace Herald.Testing;
 
-namespace Herald.Redis.Tests;
-
-/// <summary>Records what an <see cref="IEventLog.Watch"/> reports, and lets a test wait (bounded) for an ID without polling.</summary>
-internal sealed class RecordingAppendObserver : IAppendObserver
+/// <summary>
+/// Records what a store reports to an <see cref="IEventLog.Watch"/> observer, and lets a test wait for an ID without
+/// polling; the conformance suite and the store tests share it.
+/// </summary>
+public sealed class RecordingAppendObserver : IAppendObserver
 {
+    private static readonly TimeSpan s_bound = TimeSpan.FromSeconds(60);
     private readonly List<StoredEvent> _events = [];
     private readonly List<string> _streams = [];
     private readonly List<(long Id, TaskCompletionSource Done)> _waiters = [];
 
+    /// <summary>Every event reported so far, in the order reported.</summary>
     public StoredEvent[] Events
     {
         get
@@ -20,6 +23,7 @@ internal sealed class RecordingAppendObserver : IAppendObserver
         }
     }
 
+    /// <summary>The stream of each report.</summary>
     public string[] Streams
     {
         get
@@ -31,8 +35,10 @@ internal sealed class RecordingAppendObserver : IAppendObserver
         }
     }
 
+    /// <inheritdoc />
     public void OnAppended(EventsAppendedEventArgs appended)
     {
+        ArgumentNullException.ThrowIfNull(appended);
         lock (_events)
         {
             _events.AddRange(appended.Events);
@@ -46,7 +52,7 @@ internal sealed class RecordingAppendObserver : IAppendObserver
         }
     }
 
-    /// <summary>Completes once ID <paramref name="id"/> or a later one was reported; fails after <see cref="TestTimeouts.Bulk"/>.</summary>
+    /// <summary>Completes once ID <paramref name="id"/> or a later one was reported; fails after 60 s.</summary>
     public async Task WaitForAsync(long id)
     {
         Task reached;
@@ -64,12 +70,11 @@ internal sealed class RecordingAppendObserver : IAppendObserver
 
         try
         {
-            await reached.WaitAsync(TestTimeouts.Bulk);
+            await reached.WaitAsync(s_bound).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
-            StoredEvent[] events = Events;
-            Assert.Fail($"Timed out after {TestTimeouts.Bulk} waiting for ID {id} to be reported; got {events.Length} events, last {(events.Length > 0 ? events[^1].Id : 0)}.");
+            throw new TimeoutException($"No event with ID {id} or later was reported within {s_bound}; reported: [{string.Join(", ", Events.Select(e => e.Id))}].");
         }
     }
 }
