@@ -5,7 +5,7 @@ using Microsoft.Extensions.Hosting;
 
 namespace Herald.Server.Tests;
 
-/// <summary>API.md "Operations": from SIGTERM on, a new publish is never acknowledged: 503 with Retry-After, nothing appended.</summary>
+/// <summary>docs/protocol.md "Operations": from SIGTERM on, a new publish is never acknowledged: 503 with Retry-After, nothing appended.</summary>
 public sealed class ShutdownPublishTests
 {
     [Fact]
@@ -32,6 +32,39 @@ public sealed class ShutdownPublishTests
             Assert.NotNull(retryAfter);
             Assert.Contains("shutting-down", body, StringComparison.Ordinal);
             Assert.Equal(1, (await host.App.Services.GetRequiredService<IEventLog>().GetInfoAsync("late", CancellationToken.None)).Last);
+        }
+        finally
+        {
+            await host.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Subscribe_OnceStoppingBegan_IsRefusedByClosingTheConnectionNeverANon200()
+    {
+        HeraldHost host = await HeraldHost.StartAsync();
+        try
+        {
+            Assert.Equal(1, await host.Client.PublishAsync("late", "before")); // opens the keep-alive connection used below
+            IHostApplicationLifetime lifetime = host.App.Services.GetRequiredService<IHostApplicationLifetime>();
+            var answered = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+            using CancellationTokenRegistration _ = lifetime.ApplicationStopping.Register(() =>
+            {
+                try
+                {
+                    using HttpResponseMessage response = host.Client.GetAsync("/streams/late", HttpCompletionOption.ResponseHeadersRead).GetAwaiter().GetResult();
+                    answered.TrySetResult($"answered {(int)response.StatusCode}");
+                }
+                catch (HttpRequestException ex)
+                {
+                    answered.TrySetResult("closed: " + ex.Message);
+                }
+            });
+            lifetime.StopApplication();
+
+            string outcome = await answered.Task.WaitAsync(TestTimeouts.Frame);
+
+            Assert.StartsWith("closed", outcome, StringComparison.Ordinal);
         }
         finally
         {

@@ -3,13 +3,14 @@ using Herald.Sse;
 using Herald.Subscriptions;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 
 namespace Herald.AspNetCore;
 
-/// <summary>API.md "Subscribe": the resume position decides the first frames; then one cursor loop serves replay and live.</summary>
+/// <summary>docs/protocol.md "Subscribe": the resume position decides the first frames; then one cursor loop serves replay and live.</summary>
 internal sealed partial class SubscribeEndpoint
 {
     private readonly IEventLog _log;
@@ -17,9 +18,11 @@ internal sealed partial class SubscribeEndpoint
     private readonly HeraldOptions _options;
     private readonly HeraldMetrics _metrics;
     private readonly ILogger<SubscribeEndpoint> _logger;
+    private readonly CancellationToken _stopping;
 
-    public SubscribeEndpoint(IEventLog log, SubscriptionHub hub, IOptions<HeraldOptions> options, HeraldMetrics metrics, ILogger<SubscribeEndpoint> logger)
+    public SubscribeEndpoint(IEventLog log, SubscriptionHub hub, IOptions<HeraldOptions> options, HeraldMetrics metrics, IHostApplicationLifetime lifetime, ILogger<SubscribeEndpoint> logger)
     {
+        _stopping = lifetime.ApplicationStopping;
         _log = log;
         _hub = hub;
         _options = options.Value;
@@ -41,9 +44,12 @@ internal sealed partial class SubscribeEndpoint
             return;
         }
 
-        if (_hub.IsStopping)
+        if (_hub.IsStopping || _stopping.IsCancellationRequested)
         {
-            await Problems.WriteAsync(context, Problem.Unavailable("The server is shutting down; reconnect to another node or retry shortly."));
+            // docs/protocol.md "Operations": refused by closing the connection, never a non-200, which would stop a
+            // browser's EventSource for good; a closed connection makes it reconnect (to another node, or here later).
+            Log.RefusedWhileStopping(_logger, name);
+            context.Abort();
             return;
         }
 
@@ -96,7 +102,7 @@ internal sealed partial class SubscribeEndpoint
             return (info.Last, "live");
         }
 
-        // API.md: a client ahead of the stream, or holding another store's epoch, gets reset, then every retained event.
+        // docs/protocol.md: a client ahead of the stream, or holding another store's epoch, gets reset, then every retained event.
         if (after > info.Last || (epoch is not null && !string.Equals(epoch, storeEpoch, StringComparison.Ordinal)))
         {
             ControlFrames.WriteReset(output, after, info.Last, storeEpoch);
@@ -173,6 +179,9 @@ internal sealed partial class SubscribeEndpoint
     {
         [LoggerMessage(EventId = 2101, Level = LogLevel.Debug, Message = "Subscriber on {Stream} started ({Outcome}) after {Position}")]
         public static partial void Subscribed(ILogger logger, string stream, string outcome, long position);
+
+        [LoggerMessage(EventId = 2103, Level = LogLevel.Debug, Message = "Subscription to {Stream} refused by closing the connection: the server is stopping")]
+        public static partial void RefusedWhileStopping(ILogger logger, string stream);
 
         [LoggerMessage(EventId = 2102, Level = LogLevel.Debug, Message = "Subscriber on {Stream} ended at {Position}")]
         public static partial void Unsubscribed(ILogger logger, string stream, long position);
