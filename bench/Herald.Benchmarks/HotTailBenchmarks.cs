@@ -5,7 +5,7 @@ using Herald.Subscriptions;
 namespace Herald.Benchmarks;
 
 /// <summary>
-/// The hot tail (DESIGN.md §3): a cursor reading a run of frames after its position, and the hub adding one. Reported
+/// The hot tail (docs/design.md): a cursor reading a run of frames after its position, and the hub adding one. Reported
 /// per frame. The ring is full and the run is the cursor's largest (<c>MaxEventsPerFlush</c> = 1,000 frames).
 /// </summary>
 public class HotTailBenchmarks

@@ -5,7 +5,7 @@ namespace Herald.Cli;
 /// <summary>Options several commands share, with their environment-variable fallbacks.</summary>
 internal static class CommonOptions
 {
-    /// <summary>Herald.Server's own default address (API.md "Command line"), so the two work together out of the box.</summary>
+    /// <summary>Herald.Server's own default address (docs/protocol.md "Command line"), so the two work together out of the box.</summary>
     public const string DefaultServer = "http://127.0.0.1:5080";
 
     public static Option<Uri> Server() => new("--server")

@@ -50,7 +50,7 @@ public sealed partial class HeraldClient
         ArgumentException.ThrowIfNullOrEmpty(stream);
         ArgumentNullException.ThrowIfNull(events);
 
-        // API.md "Batch publish": NDJSON, one {"data": "<string>", "event"?: "<type>"} a line. Built once, so every retry sends the same bytes.
+        // docs/protocol.md "Batch publish": NDJSON, one {"data": "<string>", "event"?: "<type>"} a line. Built once, so every retry sends the same bytes.
         ArrayBufferWriter<byte> body = new();
         int count = 0;
         using (Utf8JsonWriter writer = new(body))

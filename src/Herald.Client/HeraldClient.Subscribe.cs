@@ -16,7 +16,7 @@ public sealed partial class HeraldClient
     /// <c>Last-Event-ID</c> = the last ID it yielded and the <c>epoch</c> it learned from the server, and it drops any event
     /// whose ID is not greater than the last one yielded.
     /// </summary>
-    /// <param name="stream">The stream's name (API.md "Streams").</param>
+    /// <param name="stream">The stream's name (docs/protocol.md "Streams").</param>
     /// <param name="lastEventId">
     /// Null: live only, from the moment of connecting (later reconnects still resume without loss). 0: every retained
     /// event. N: every retained event after N.
@@ -158,7 +158,7 @@ public sealed partial class HeraldClient
     /// <summary>Opens the SSE response; null for what is worth another try (network error, timeout, 5xx, 408, 429).</summary>
     private async Task<HttpResponseMessage?> ConnectAsync(Uri baseUrl, string stream, Subscription state, CancellationToken cancellationToken)
     {
-        // API.md "Subscribe": epoch is ignored without a position, so it is sent only with one.
+        // docs/protocol.md "Subscribe": epoch is ignored without a position, so it is sent only with one.
         string? query = state.Cursor is not null && state.Epoch is not null ? "epoch=" + Uri.EscapeDataString(state.Epoch) : null;
         using HttpRequestMessage request = new(HttpMethod.Get, StreamUri(baseUrl, stream, null, query));
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
@@ -204,7 +204,7 @@ public sealed partial class HeraldClient
                 "hello" => Hello(frame.Data, state),
                 "gap" => Gap(frame.Data, state),
                 "reset" => Reset(frame.Data, state),
-                _ => null, // API.md defines no other frame without an ID
+                _ => null, // docs/protocol.md defines no other frame without an ID
             };
         }
 
@@ -227,7 +227,7 @@ public sealed partial class HeraldClient
         using JsonDocument json = JsonDocument.Parse(data);
         state.Epoch = StringMember(json.RootElement, "epoch") ?? state.Epoch;
 
-        // A live-only subscription is "after hello.last" (API.md: last = the state at connect time); keeping that as the
+        // A live-only subscription is "after hello.last" (docs/protocol.md: last = the state at connect time); keeping that as the
         // cursor lets a reconnect before the first event resume without losing anything.
         state.Cursor ??= json.RootElement.GetProperty("last").GetInt64();
         state.Greeted = true;
@@ -256,7 +256,7 @@ public sealed partial class HeraldClient
         string epoch = StringMember(json.RootElement, "epoch") ?? string.Empty;
         state.Epoch = epoch;
 
-        // API.md: after reset the server sends every retained event, whose IDs may be at or below the old cursor.
+        // docs/protocol.md: after reset the server sends every retained event, whose IDs may be at or below the old cursor.
         state.Cursor = 0;
         return new HeraldReset(json.RootElement.GetProperty("lastEventId").GetInt64(), json.RootElement.GetProperty("last").GetInt64(), epoch);
     }

@@ -2,7 +2,7 @@ namespace Herald.Client;
 
 /// <summary>
 /// A read-only view of an SSE response body that gives up when nothing at all arrives for too long. The server sends a
-/// heartbeat comment on idle streams (API.md: every 15 s by default), so silence well beyond that means a half-open
+/// heartbeat comment on idle streams (docs/protocol.md: every 15 s by default), so silence well beyond that means a half-open
 /// connection — a peer that vanished without a FIN, a proxy that stopped forwarding — which TCP alone may not notice
 /// for many minutes. Ending the read lets the subscription reconnect and resume.
 /// </summary>

@@ -5,7 +5,7 @@ using StackExchange.Redis;
 namespace Herald;
 
 /// <summary>
-/// The node's one change feed (DESIGN.md §5): it tells the observers of each watched stream what any node appended, in
+/// The node's one change feed (docs/design.md): it tells the observers of each watched stream what any node appended, in
 /// ID order, once each. The append script announces each append on the stream's sharded pub/sub channel
 /// (<c>SPUBLISH &lt;prefix&gt;:{&lt;stream&gt;}:appended &lt;last&gt;</c>); the feed subscribes to the channels of the streams
 /// watched here and reads what it missed with <c>XRANGE</c> on the shared connection.

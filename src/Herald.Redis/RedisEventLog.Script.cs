@@ -2,7 +2,7 @@ namespace Herald;
 
 public sealed partial class RedisEventLog
 {
-    // The append, in one atomic step on the Redis server (DESIGN.md §5). Loaded once with SCRIPT LOAD, called by SHA.
+    // The append, in one atomic step on the Redis server (docs/design.md). Loaded once with SCRIPT LOAD, called by SHA.
     // KEYS: 1 the stream (Redis Stream), 2 its counter, 3 (optional) the idempotency key.
     // ARGV: 1 floor (the highest ID this node saw on the stream), 2 retention, 3 trim slack, 4 now (ms, from the store's
     //       clock), 5 idempotency window (ms), 6 event count, 7 the change-feed channel to announce the append on ('' for
@@ -72,7 +72,7 @@ public sealed partial class RedisEventLog
         return {firstText, lastText, 0, regressed}
         """;
 
-    // A page of the log bounded in bytes (API.md "Limits"): XRANGE after ARGV[1] (exclusive), at most ARGV[2] entries,
+    // A page of the log bounded in bytes (docs/protocol.md "Limits"): XRANGE after ARGV[1] (exclusive), at most ARGV[2] entries,
     // ending with the entry whose data reaches ARGV[3] bytes, so the node never receives more than about that. Returns
     // the entries as XRANGE does. One key: Cluster-safe.
     private const string ReadPageScript = """

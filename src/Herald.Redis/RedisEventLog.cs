@@ -8,7 +8,7 @@ using StackExchange.Redis;
 namespace Herald;
 
 /// <summary>
-/// The distributed store (DESIGN.md §5): several Herald nodes share one Redis. Each stream is a Redis Stream whose
+/// The distributed store (docs/design.md): several Herald nodes share one Redis. Each stream is a Redis Stream whose
 /// entry IDs are the event IDs (<c>&lt;n&gt;-0</c>), appended by one Lua script that checks the idempotency key, allocates
 /// the IDs from the stream's counter, adds the events, trims and announces the append, atomically, so log order is ID
 /// order whatever node published. The node's one change feed (<see cref="RedisChangeFeed"/>) reports every node's
@@ -151,7 +151,7 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
             throw new EventLogUnavailableException("The Redis store is shut down.");
         }
 
-        // Tracked so that DisposeAsync finishes every append it did not refuse (API.md "Operations": drain in-flight appends).
+        // Tracked so that DisposeAsync finishes every append it did not refuse (docs/protocol.md "Operations": drain in-flight appends).
         Task<AppendResult> task = AppendCoreAsync(stream, events, idempotencyKey);
         _inFlight.TryAdd(task, 0);
         _ = task.ContinueWith(static (t, s) => ((ConcurrentDictionary<Task, byte>)s!).TryRemove(t, out _), _inFlight, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
@@ -487,7 +487,7 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
             Log.AppendFailed(_logger, ex, stream, count);
 
             // A command that could not be sent (no connection) did nothing; one that was sent and not answered in time
-            // may have run (API.md "Operations").
+            // may have run (docs/protocol.md "Operations").
             bool notSent = ex is RedisConnectionException { FailureType: ConnectionFailureType.UnableToConnect } ||
                 (ex is RedisConnectionException && ex.Message.Contains("No connection is active", StringComparison.Ordinal));
             throw notSent

@@ -7,7 +7,7 @@ namespace Herald;
 
 /// <summary>
 /// Keeps IDs from being given to other data when Redis loses acknowledged writes (a failover to a replica that lagged,
-/// a restart without persistence, a flush), as long as a node that saw those IDs runs (DESIGN.md §5).
+/// a restart without persistence, a flush), as long as a node that saw those IDs runs (docs/design.md).
 /// </summary>
 /// <remarks>
 /// <para>

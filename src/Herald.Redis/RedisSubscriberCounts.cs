@@ -5,7 +5,7 @@ using StackExchange.Redis;
 namespace Herald;
 
 /// <summary>
-/// Every node's subscriber counts, shared through Redis for <c>info</c> and <c>GET /streams</c> (API.md "Read": a few
+/// Every node's subscriber counts, shared through Redis for <c>info</c> and <c>GET /streams</c> (docs/protocol.md "Read": a few
 /// seconds stale at most). Each node keeps its counts in memory and, once per <see cref="FlushInterval"/>, writes the
 /// ones that changed to a hash of its own (<c>&lt;prefix&gt;:subscribers:&lt;node&gt;</c>, stream → count) whose expiry it
 /// renews, and its name with that expiry to <c>&lt;prefix&gt;:nodes</c>. A count is read as this node's own plus, from

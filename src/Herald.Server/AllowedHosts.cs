@@ -7,7 +7,7 @@ using Microsoft.Extensions.Primitives;
 namespace Herald.Server;
 
 /// <summary>
-/// API.md "Security", host names: a page on an attacker's domain whose name is made to resolve to 127.0.0.1 (DNS
+/// docs/protocol.md "Security", host names: a page on an attacker's domain whose name is made to resolve to 127.0.0.1 (DNS
 /// rebinding) reaches a loopback server as same-origin, and could read its streams. So a server listening on loopback
 /// accepts only loopback names in <c>Host</c> unless <c>--allowed-host</c> says otherwise; another name gets <c>400</c>.
 /// Matching is ASP.NET Core's (<see cref="HostString.MatchesAny"/>: any port, <c>*.example.com</c> for subdomains).

@@ -4,7 +4,7 @@ using System.CommandLine.Invocation;
 namespace Herald.Server;
 
 /// <summary>
-/// API.md "Command line": parses the options into <see cref="ServerSettings"/>. Bad options get a one-line error on
+/// docs/protocol.md "Command line": parses the options into <see cref="ServerSettings"/>. Bad options get a one-line error on
 /// stderr and exit code 2, never a stack trace.
 /// </summary>
 internal static class ServerCommandLine

@@ -1,6 +1,6 @@
 namespace Herald.Server;
 
-/// <summary>What the command line asked for, validated (API.md "Command line").</summary>
+/// <summary>What the command line asked for, validated (docs/protocol.md "Command line").</summary>
 internal sealed record ServerSettings
 {
     public const string DefaultUrls = "http://127.0.0.1:5080";
@@ -57,7 +57,7 @@ internal sealed record ServerSettings
     /// <summary>Token bucket size of the publish rate (<c>--publish-burst</c>); 0: one second's worth.</summary>
     public int PublishBurst { get; init; }
 
-    /// <summary>Largest single publish body (<c>--max-event-bytes</c>, API.md: 1 MiB).</summary>
+    /// <summary>Largest single publish body (<c>--max-event-bytes</c>, docs/protocol.md: 1 MiB).</summary>
     public int MaxEventBytes { get; init; } = 1024 * 1024;
 
     /// <summary>TCP connections Kestrel keeps open at once (<c>--max-http-connections</c>); 0: no cap.</summary>
@@ -66,10 +66,10 @@ internal sealed record ServerSettings
     /// <summary>JSON reads served at once (<c>--max-concurrent-reads</c>); 0: no cap.</summary>
     public int MaxConcurrentReads { get; init; } = 256;
 
-    /// <summary>Most bytes of event data in one page read from the store (<c>--max-page-bytes</c>, API.md "Limits": 4 MiB).</summary>
+    /// <summary>Most bytes of event data in one page read from the store (<c>--max-page-bytes</c>, docs/protocol.md "Limits": 4 MiB).</summary>
     public int MaxPageBytes { get; init; } = 4 * 1024 * 1024;
 
-    /// <summary>Largest batch body (<c>--max-batch-bytes</c>, API.md: 16 MiB).</summary>
+    /// <summary>Largest batch body (<c>--max-batch-bytes</c>, docs/protocol.md: 16 MiB).</summary>
     public int MaxBatchBytes { get; init; } = 16 * 1024 * 1024;
 
     /// <summary>Kestrel's cap on all request headers together (<c>--max-request-headers-bytes</c>); over it: <c>431</c>.</summary>

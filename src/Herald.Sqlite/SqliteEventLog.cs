@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Herald;
 
 /// <summary>
-/// The embedded durable store (DESIGN.md §4): one SQLite file in WAL mode. A single writer task owns the only write
+/// The embedded durable store (docs/design.md): one SQLite file in WAL mode. A single writer task owns the only write
 /// connection and commits every append waiting in its queue in one transaction (group commit); reads run on their own
 /// connections, concurrently with the writer.
 /// </summary>

@@ -126,7 +126,7 @@ public sealed class FailoverTests
     }
 
     /// <summary>
-    /// API.md "Operations": an append whose replicas do not confirm it in time may still be in the log. The answer is a
+    /// docs/protocol.md "Operations": an append whose replicas do not confirm it in time may still be in the log. The answer is a
     /// 503 that says so; a retry with the same Idempotency-Key waits for the replicas too and gives the original ID.
     /// </summary>
     [Fact]

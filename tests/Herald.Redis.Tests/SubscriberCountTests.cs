@@ -3,7 +3,7 @@ using Herald.Server.Tests.Infrastructure;
 
 namespace Herald.Redis.Tests;
 
-/// <summary>API.md "Read": in Redis mode, <c>subscribers</c> in <c>info</c> and <c>GET /streams</c> counts every node's subscriptions.</summary>
+/// <summary>docs/protocol.md "Read": in Redis mode, <c>subscribers</c> in <c>info</c> and <c>GET /streams</c> counts every node's subscriptions.</summary>
 [Collection(MultiNodeCollection.Name)]
 public sealed class SubscriberCountTests
 {

@@ -7,7 +7,7 @@ using Herald.Server.Tests.Infrastructure;
 namespace Herald.Server.Tests;
 
 /// <summary>
-/// Every rejection API.md lists: its status, an RFC 9457 problem+json body, nothing appended, and a server that keeps
+/// Every rejection docs/protocol.md lists: its status, an RFC 9457 problem+json body, nothing appended, and a server that keeps
 /// serving. One table, one row per case.
 /// </summary>
 public sealed class BadInputTests : IClassFixture<MemoryHostFixture>
@@ -76,7 +76,7 @@ public sealed class BadInputTests : IClassFixture<MemoryHostFixture>
         int status = await SendRawAsync(_host.BaseAddress, method, path);
         int resolvedStatus = await SendRawAsync(_host.BaseAddress, method, resolved);
 
-        // "/" is the console and "/streams/" the stream list (docs/api-additions.md): a 200 there is the resolved path's answer.
+        // "/" is the console and "/streams/" the stream list (docs/protocol.md): a 200 there is the resolved path's answer.
         Assert.True(status == resolvedStatus, $"{method} {path}: expected {resolvedStatus} as for {method} {resolved}, got {status}");
         Assert.NotEqual(201, status);
     }

@@ -2,7 +2,7 @@ using Herald.Server.Tests.Infrastructure;
 
 namespace Herald.Server.Tests;
 
-/// <summary>API.md "Command line": --help exits 0 and lists the options; an invalid option is one line on stderr and exit 2.</summary>
+/// <summary>docs/protocol.md "Command line": --help exits 0 and lists the options; an invalid option is one line on stderr and exit 2.</summary>
 public sealed class CommandLineTests
 {
     public static TheoryData<string[]> BadOptions => new()

@@ -6,7 +6,7 @@ using Herald.Server.Tests.Infrastructure;
 namespace Herald.Server.Tests;
 
 /// <summary>
-/// API.md "Security", cross-site requests and host names: a web page must not be able to publish to a server on the
+/// docs/protocol.md "Security", cross-site requests and host names: a web page must not be able to publish to a server on the
 /// user's machine (a text/plain POST needs no preflight), nor read it through DNS rebinding.
 /// </summary>
 public sealed class CrossSiteTests

@@ -10,7 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Herald.Server.Tests;
 
 /// <summary>
-/// API.md "Subscribe"/"Publish": payload line breaks become data lines that a WHATWG parser joins with LF; no frame has an
+/// docs/protocol.md "Subscribe"/"Publish": payload line breaks become data lines that a WHATWG parser joins with LF; no frame has an
 /// empty <c>id:</c> or a CR; and events are not held back by response compression.
 /// </summary>
 public sealed class FrameHygieneTests

@@ -5,7 +5,7 @@ using Herald.Server.Tests.Infrastructure;
 namespace Herald.Server.Tests;
 
 /// <summary>
-/// API.md "Subscribe": trimmed history (gap), a client ahead or on another epoch (reset), and the epoch parameter; run
+/// docs/protocol.md "Subscribe": trimmed history (gap), a client ahead or on another epoch (reset), and the epoch parameter; run
 /// against the standalone server and an app that embeds Herald (the sealed classes at the end).
 /// </summary>
 public abstract class GapAndResetTests

@@ -6,7 +6,7 @@ using Herald.Server.Tests.Infrastructure;
 namespace Herald.Server.Tests;
 
 /// <summary>
-/// API.md "Publish"/"Batch publish": an Idempotency-Key repeat appends nothing and answers 200 with the original IDs; run
+/// docs/protocol.md "Publish"/"Batch publish": an Idempotency-Key repeat appends nothing and answers 200 with the original IDs; run
 /// against the standalone server and an app that embeds Herald (the sealed classes at the end).
 /// </summary>
 public abstract class IdempotencyTests

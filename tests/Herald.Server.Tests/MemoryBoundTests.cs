@@ -8,7 +8,7 @@ using Xunit.Abstractions;
 namespace Herald.Server.Tests;
 
 /// <summary>
-/// Issue 11, "memory bounded in bytes" (API.md "Limits"), on a real server process: large events read slowly by many
+/// Issue 11, "memory bounded in bytes" (docs/protocol.md "Limits"), on a real server process: large events read slowly by many
 /// clients at once must not make the server hold a page of them per reader. Before pages were bounded in bytes this
 /// scenario peaked at 2,830 MiB.
 /// </summary>

@@ -15,7 +15,7 @@ public sealed class ServerProcessCollection
 }
 
 /// <summary>
-/// API.md "Operations" and "Streams": SIGTERM ends subscriptions cleanly and exits 0; <c>kill -9</c> loses no acknowledged
+/// docs/protocol.md "Operations" and "Streams": SIGTERM ends subscriptions cleanly and exits 0; <c>kill -9</c> loses no acknowledged
 /// event and never rewinds a sequence; a wiped store has a new epoch, so old positions get reset.
 /// </summary>
 [Collection(ServerProcessCollection.Name)]

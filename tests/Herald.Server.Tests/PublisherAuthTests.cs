@@ -5,7 +5,7 @@ using Herald.Server.Tests.Infrastructure;
 
 namespace Herald.Server.Tests;
 
-/// <summary>API.md "Security": with publisher keys, publishing needs the bearer key; without any, loopback may publish.</summary>
+/// <summary>docs/protocol.md "Security": with publisher keys, publishing needs the bearer key; without any, loopback may publish.</summary>
 public sealed class PublisherAuthTests
 {
     private const string Key = "publisher-key-0123456789";

@@ -5,7 +5,7 @@ using Herald.Server.Tests.Infrastructure;
 namespace Herald.Server.Tests;
 
 /// <summary>
-/// API.md "Read" and "Operations": info and events shapes, health, readiness and the herald_ metrics; run against the
+/// docs/protocol.md "Read" and "Operations": info and events shapes, health, readiness and the herald_ metrics; run against the
 /// standalone server and an app that embeds Herald (the sealed classes at the end).
 /// </summary>
 public abstract class ReadAndOperationsTests

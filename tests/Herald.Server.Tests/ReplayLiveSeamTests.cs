@@ -6,7 +6,7 @@ using Herald.Server.Tests.Infrastructure;
 namespace Herald.Server.Tests;
 
 /// <summary>
-/// DESIGN.md §2: replay and live are one cursor, so subscribers that join while publishers are busy, wherever they
+/// docs/design.md: replay and live are one cursor, so subscribers that join while publishers are busy, wherever they
 /// resume, see every event exactly once and in order.
 /// </summary>
 public sealed class ReplayLiveSeamTests

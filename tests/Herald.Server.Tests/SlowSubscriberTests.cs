@@ -4,7 +4,7 @@ using Herald.Server.Tests.Infrastructure;
 namespace Herald.Server.Tests;
 
 /// <summary>
-/// API.md "Subscribe": a subscriber that cannot keep up never blocks publishers or other subscribers and never silently
+/// docs/protocol.md "Subscribe": a subscriber that cannot keep up never blocks publishers or other subscribers and never silently
 /// skips an event: it is served from the log at its own pace, or disconnected so that it resumes by Last-Event-ID.
 /// </summary>
 public sealed class SlowSubscriberTests

@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Herald.Server.Tests;
 
 /// <summary>
-/// API.md: a store that cannot answer is a <c>503</c> problem with <c>Retry-After</c>, never a <c>500</c>. The fault is
+/// docs/protocol.md: a store that cannot answer is a <c>503</c> problem with <c>Retry-After</c>, never a <c>500</c>. The fault is
 /// real: the host's SQLite store is shut down under the running server, as a failing disk or a closing host would.
 /// </summary>
 public sealed class StoreUnavailableTests

@@ -5,7 +5,7 @@ using Herald.Server.Tests.Infrastructure;
 
 namespace Herald.Server.Tests;
 
-/// <summary>docs/api-additions.md: <c>GET /streams</c> pages, and the files browsers load (<c>/herald.js</c>, the console at <c>/</c>).</summary>
+/// <summary>docs/protocol.md "List streams" and "Browser files": <c>GET /streams</c> pages, and the files browsers load (<c>/herald.js</c>, the console at <c>/</c>).</summary>
 public sealed class StreamListAndBrowserFilesTests
 {
     [Fact]

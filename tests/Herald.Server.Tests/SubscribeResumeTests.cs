@@ -6,7 +6,7 @@ using Herald.Server.Tests.Infrastructure;
 namespace Herald.Server.Tests;
 
 /// <summary>
-/// API.md "Subscribe": headers, the retry/hello preamble, and where each kind of resume position starts; run against the
+/// docs/protocol.md "Subscribe": headers, the retry/hello preamble, and where each kind of resume position starts; run against the
 /// standalone server and an app that embeds Herald (the sealed classes at the end).
 /// </summary>
 public abstract class SubscribeResumeTests

@@ -6,7 +6,7 @@ using Herald.Server.Tests.Infrastructure;
 namespace Herald.Server.Tests;
 
 /// <summary>
-/// API.md "Security": with --subscriber-key, subscribe, info and events need an HS256 JWT with an exp and a streams
+/// docs/protocol.md "Security": with --subscriber-key, subscribe, info and events need an HS256 JWT with an exp and a streams
 /// claim listing the stream or '*', in Authorization or ?access_token=. No valid token: 401; stream not listed: 403.
 /// </summary>
 public sealed class SubscriberAuthTests : IClassFixture<SubscriberAuthTests.GuardedHost>

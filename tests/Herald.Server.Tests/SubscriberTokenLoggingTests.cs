@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Herald.Server.Tests;
 
-/// <summary>Logs never contain a token (STYLE.md §11), even with every category at Trace.</summary>
+/// <summary>Logs never contain a token, even with every category at Trace.</summary>
 public sealed class SubscriberTokenLoggingTests
 {
     [Fact]

@@ -7,7 +7,7 @@ using Xunit;
 namespace Herald.Testing;
 
 /// <summary>
-/// The behaviour every <see cref="IEventLog"/> must have (DESIGN.md §7: one suite, every store). A store's test class
+/// The behaviour every <see cref="IEventLog"/> must have (docs/design.md: one suite, every store). A store's test class
 /// derives from this and supplies the factory, the way containers subclass
 /// dotnet/runtime's DependencyInjectionSpecificationTests. Stores that keep data across restarts derive from
 /// <see cref="PersistentEventLogConformanceTests"/> instead, which adds the reopen tests.

@@ -4,7 +4,7 @@ using Xunit;
 namespace Herald.Testing;
 
 /// <summary>
-/// The conformance suite plus what a durable store must keep across a restart (API.md: IDs never reused or reset,
+/// The conformance suite plus what a durable store must keep across a restart (docs/protocol.md: IDs never reused or reset,
 /// across restarts; a wiped store has a new epoch). The memory store has no such section.
 /// </summary>
 public abstract class PersistentEventLogConformanceTests : EventLogConformanceTests

@@ -227,7 +227,7 @@ internal sealed class ChaosRun
                 int exitCode = await node.TerminateAsync(ChaosCluster.ExitWait).ConfigureAwait(false);
                 if (exitCode != 0)
                 {
-                    // API.md "Operations": SIGTERM exits 0. Keep what the process said last: the restart replaces it.
+                    // docs/protocol.md "Operations": SIGTERM exits 0. Keep what the process said last: the restart replaces it.
                     _failures.Add($"node {node.Name} (pid {before}) exited with {exitCode} after SIGTERM, not 0. Its last output:\n{node.RecentOutput}");
                 }
 

@@ -3,7 +3,7 @@ namespace Herald.Cli.Verify;
 /// <summary>The faults a chaos run forces, each followed by a recovery before the next one.</summary>
 internal enum FaultKind
 {
-    /// <summary>SIGTERM to a node, then a restart on the same store: the graceful stop of API.md "Operations".</summary>
+    /// <summary>SIGTERM to a node, then a restart on the same store: the graceful stop of docs/protocol.md "Operations".</summary>
     SigtermRestart,
 
     /// <summary>SIGKILL to a node, then at once a restart on the same store: a crash.</summary>

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace Herald.AspNetCore;
 
 /// <summary>
-/// Parses an NDJSON batch (API.md "Batch publish"): one <c>{"data": …, "event"?: …}</c> object a line, blank lines
+/// Parses an NDJSON batch (docs/protocol.md "Batch publish"): one <c>{"data": …, "event"?: …}</c> object a line, blank lines
 /// skipped. A JSON string is the data as is; any other value is the data as compact JSON. All or nothing: the first bad
 /// line fails the whole batch, with its number counted from 1 over every line of the body.
 /// </summary>

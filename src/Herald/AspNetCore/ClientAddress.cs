@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http;
 namespace Herald.AspNetCore;
 
 /// <summary>
-/// The address a per-client limit counts a request under (API.md "Limits"). IPv4 addresses count alone; an IPv6 client
+/// The address a per-client limit counts a request under (docs/protocol.md "Limits"). IPv4 addresses count alone; an IPv6 client
 /// counts per /64, because one host is routinely given a whole /64 and could otherwise take every slot by using a
 /// different address for each connection.
 /// </summary>

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Http;
 namespace Herald.AspNetCore;
 
 /// <summary>
-/// API.md "Security", cross-site requests: any web page the user opens can send a <c>POST</c> with <c>text/plain</c> to a
+/// docs/protocol.md "Security", cross-site requests: any web page the user opens can send a <c>POST</c> with <c>text/plain</c> to a
 /// server on the user's machine without a CORS preflight, and a loopback server with no publisher key accepts it. So a
 /// publish that carries an <c>Origin</c> is accepted only from the server's own origin (the console) or an origin
 /// allowed by <see cref="HeraldOptions.CorsOrigins"/>; otherwise <c>403</c>, before anything is read or appended,

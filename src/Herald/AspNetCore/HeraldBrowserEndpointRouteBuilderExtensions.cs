@@ -13,7 +13,7 @@ public static class HeraldBrowserEndpointRouteBuilderExtensions
 
     /// <summary>
     /// Maps <paramref name="path"/> to <c>herald.js</c>: <c>Herald.subscribe(url, {…})</c>, exact resuming subscriptions
-    /// over the browser's <c>EventSource</c> (docs/api-additions.md). Shipped inside this assembly: no build step, no CDN.
+    /// over the browser's <c>EventSource</c> (docs/protocol.md). Shipped inside this assembly: no build step, no CDN.
     /// </summary>
     public static IEndpointConventionBuilder MapHeraldClient(this IEndpointRouteBuilder endpoints, string path = "/herald.js")
     {

@@ -6,7 +6,7 @@ namespace Herald.AspNetCore;
 /// <summary>
 /// The CORS policy of the Herald endpoints, built from <see cref="HeraldOptions.CorsOrigins"/> by ASP.NET Core's CORS
 /// middleware: browsers on other origins may subscribe (a simple GET, so only <c>Access-Control-Allow-Origin</c>), read,
-/// and publish with the headers API.md defines (a preflighted POST).
+/// and publish with the headers docs/protocol.md defines (a preflighted POST).
 /// </summary>
 internal sealed class HeraldCors : IConfigureOptions<CorsOptions>
 {

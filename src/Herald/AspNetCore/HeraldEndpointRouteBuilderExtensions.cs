@@ -7,12 +7,12 @@ using Prometheus;
 
 namespace Herald;
 
-/// <summary>Maps Herald's HTTP contract (API.md) onto an application's endpoints.</summary>
+/// <summary>Maps Herald's HTTP contract (docs/protocol.md) onto an application's endpoints.</summary>
 public static class HeraldEndpointRouteBuilderExtensions
 {
     /// <summary>
     /// Maps the stream list (<c>GET</c> on the prefix itself), subscribe, publish, batch, <c>info</c> and <c>events</c>
-    /// under <paramref name="prefix"/> (API.md uses <c>/streams</c>). Returns the group, so the usual conventions
+    /// under <paramref name="prefix"/> (docs/protocol.md uses <c>/streams</c>). Returns the group, so the usual conventions
     /// (<c>RequireAuthorization</c>, <c>RequireCors</c>, <c>RequireRateLimiting</c>, <c>WithTags</c> and other OpenAPI
     /// metadata) chain on it and reach each of these endpoints.
     /// </summary>

@@ -29,7 +29,7 @@ internal static class HeraldGuards
     }
 
     /// <summary>
-    /// The gate of every read of one stream (subscribe, <c>info</c>, <c>events</c>), in API.md's order: the subscriber
+    /// The gate of every read of one stream (subscribe, <c>info</c>, <c>events</c>), in docs/protocol.md's order: the subscriber
     /// token, then the stream name, then the application's <see cref="IHeraldAuthorizer"/>. When it refuses, the 401,
     /// 400 or 403 has been answered.
     /// </summary>

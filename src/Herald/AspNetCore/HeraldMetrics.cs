@@ -3,7 +3,7 @@ using Prometheus;
 namespace Herald;
 
 /// <summary>
-/// The <c>herald_</c> Prometheus metrics (API.md "Operations"). A registry of its own per host, so that two hosts in one
+/// The <c>herald_</c> Prometheus metrics (docs/protocol.md "Operations"). A registry of its own per host, so that two hosts in one
 /// process (tests, an app embedding Herald twice) never share counters; no per-stream labels, so cardinality stays bounded.
 /// </summary>
 internal sealed class HeraldMetrics

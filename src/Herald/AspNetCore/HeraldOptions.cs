@@ -1,27 +1,27 @@
 namespace Herald;
 
-/// <summary>How the Herald endpoints behave. Defaults are API.md's.</summary>
+/// <summary>How the Herald endpoints behave. Defaults are docs/protocol.md's.</summary>
 public sealed class HeraldOptions
 {
-    /// <summary>Events kept per stream (API.md <c>--retention</c>, default 100,000).</summary>
+    /// <summary>Events kept per stream (docs/protocol.md <c>--retention</c>, default 100,000).</summary>
     public long Retention { get; set; } = 100_000;
 
     /// <summary>How long an <c>Idempotency-Key</c> is remembered (default 24 h).</summary>
     public TimeSpan IdempotencyWindow { get; set; } = TimeSpan.FromHours(24);
 
-    /// <summary>Interval of the heartbeat comment on idle SSE connections (API.md: default 15 s).</summary>
+    /// <summary>Interval of the heartbeat comment on idle SSE connections (docs/protocol.md: default 15 s).</summary>
     public TimeSpan Heartbeat { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>The <c>retry:</c> a new SSE response starts with (default 3 s).</summary>
     public TimeSpan Retry { get; set; } = TimeSpan.FromSeconds(3);
 
-    /// <summary>The largest body of a single publish (API.md: 1 MiB).</summary>
+    /// <summary>The largest body of a single publish (docs/protocol.md: 1 MiB).</summary>
     public int MaxEventBytes { get; set; } = 1024 * 1024;
 
-    /// <summary>The largest body of a batch publish (API.md: 16 MiB).</summary>
+    /// <summary>The largest body of a batch publish (docs/protocol.md: 16 MiB).</summary>
     public int MaxBatchBytes { get; set; } = 16 * 1024 * 1024;
 
-    /// <summary>The most events one batch may carry (API.md: 10,000).</summary>
+    /// <summary>The most events one batch may carry (docs/protocol.md: 10,000).</summary>
     public int MaxBatchEvents { get; set; } = 10_000;
 
     /// <summary>Recent events per subscribed stream kept encoded in memory, so live delivery never touches the store.</summary>
@@ -29,14 +29,14 @@ public sealed class HeraldOptions
 
     /// <summary>
     /// The most bytes of encoded frames one stream's hot tail holds (default 4 MiB); the oldest frames go first, the
-    /// newest always stays. Bounds a subscribed stream's memory whatever its events' sizes (API.md "Limits").
+    /// newest always stays. Bounds a subscribed stream's memory whatever its events' sizes (docs/protocol.md "Limits").
     /// </summary>
     public long HotTailMaxBytes { get; set; } = 4L * 1024 * 1024;
 
     /// <summary>
     /// The most bytes of event data in one page read from the store: a subscriber's catch-up read and one <c>events</c>
     /// response (default 4 MiB, <c>--max-page-bytes</c>). A page ends early rather than exceed it, and always holds at
-    /// least one event (API.md "Limits").
+    /// least one event (docs/protocol.md "Limits").
     /// </summary>
     public int MaxPageBytes { get; set; } = 4 * 1024 * 1024;
 
@@ -49,13 +49,13 @@ public sealed class HeraldOptions
     public TimeSpan DeliveryWindow { get; set; } = TimeSpan.FromMilliseconds(5);
 
     /// <summary>
-    /// Bearer keys that may publish. Empty: publishing is accepted only from loopback addresses (API.md "Security").
+    /// Bearer keys that may publish. Empty: publishing is accepted only from loopback addresses (docs/protocol.md "Security").
     /// </summary>
     public IList<string> PublisherKeys { get; } = [];
 
     /// <summary>
     /// Secret for subscriber JWTs (HS256, its UTF-8 bytes, at least 32). When set, subscribe, <c>info</c> and <c>events</c>
-    /// need a token whose <c>streams</c> claim lists the stream or <c>*</c> (API.md "Security"). Null: subscribing is open.
+    /// need a token whose <c>streams</c> claim lists the stream or <c>*</c> (docs/protocol.md "Security"). Null: subscribing is open.
     /// </summary>
     public string? SubscriberKey { get; set; }
 

@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Herald.AspNetCore;
 
-/// <summary>RFC 9457 problem details, the only shape Herald's errors take (API.md "Streams").</summary>
+/// <summary>RFC 9457 problem details, the only shape Herald's errors take (docs/protocol.md "Streams").</summary>
 internal static class Problems
 {
     public static Task WriteAsync(HttpContext context, Problem problem)

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Primitives;
 
 namespace Herald.AspNetCore;
 
-/// <summary>API.md "Publish" and "Batch publish": validate everything first, then one atomic append.</summary>
+/// <summary>docs/protocol.md "Publish" and "Batch publish": validate everything first, then one atomic append.</summary>
 internal sealed partial class PublishEndpoints
 {
     private readonly IEventLog _log;
@@ -131,7 +131,7 @@ internal sealed partial class PublishEndpoints
         idempotencyKey = null;
         if (_stopping.IsCancellationRequested)
         {
-            // API.md "Operations": from SIGTERM on a publish is never acknowledged, so a load balancer's retry lands on
+            // docs/protocol.md "Operations": from SIGTERM on a publish is never acknowledged, so a load balancer's retry lands on
             // another node (a keep-alive connection can still bring one after the listeners closed).
             return new Problem(StatusCodes.Status503ServiceUnavailable, "shutting-down", "Server shutting down", "This server is stopping and takes no more events; nothing was appended. Retry on another node, or here once it is back.") { RetryAfterSeconds = 1 };
         }
@@ -185,7 +185,7 @@ internal sealed partial class PublishEndpoints
         catch (EventLogUnavailableException ex)
         {
             Log.AppendFailed(_logger, stream, ex);
-            // API.md "Operations": when the store may have taken the append, never claim that nothing was appended.
+            // docs/protocol.md "Operations": when the store may have taken the append, never claim that nothing was appended.
             await Problems.WriteAsync(context, Problem.Unavailable(ex.OutcomeUnknown
                 ? "The store did not confirm the append in time: it may have been appended. Retry with the same Idempotency-Key, which appends it at most once."
                 : "The store cannot take the event now; nothing was appended. Retry later with the same Idempotency-Key."));

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 namespace Herald.AspNetCore;
 
 /// <summary>
-/// API.md "Security": with publisher keys, publishing needs <c>Authorization: Bearer &lt;key&gt;</c> (else <c>401</c>);
+/// docs/protocol.md "Security": with publisher keys, publishing needs <c>Authorization: Bearer &lt;key&gt;</c> (else <c>401</c>);
 /// without any, only loopback clients may publish (else <c>403</c>). Keys are compared as SHA-256 digests in constant
 /// time, so neither their content nor their length leaks through timing.
 /// </summary>

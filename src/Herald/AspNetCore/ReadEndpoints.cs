@@ -5,7 +5,7 @@ using Microsoft.Extensions.Primitives;
 
 namespace Herald.AspNetCore;
 
-/// <summary>API.md "Read": <c>info</c> and <c>events</c>, plain JSON views of the log.</summary>
+/// <summary>docs/protocol.md "Read": <c>info</c> and <c>events</c>, plain JSON views of the log.</summary>
 internal sealed class ReadEndpoints
 {
     private const int DefaultLimit = 100;
@@ -71,7 +71,7 @@ internal sealed class ReadEndpoints
             return;
         }
 
-        // A page bounded in bytes as well as events (API.md "Limits"): it ends early rather than exceed MaxPageBytes, IDs
+        // A page bounded in bytes as well as events (docs/protocol.md "Limits"): it ends early rather than exceed MaxPageBytes, IDs
         // still contiguous from after, and the client pages on from the last one.
         IReadOnlyList<StoredEvent> events = await _log.ReadAsync(name, after, limit, _options.MaxPageBytes, context.RequestAborted);
         StreamInfo info = await _log.GetInfoAsync(name, context.RequestAborted);
@@ -113,7 +113,7 @@ internal sealed class ReadEndpoints
     }
 
     /// <summary>
-    /// docs/api-additions.md "List streams": one page of streams in ordinal order of their names, with this node's
+    /// docs/protocol.md "List streams": one page of streams in ordinal order of their names, with every node's
     /// subscriber count, and the name to pass as <c>after</c> for the next page.
     /// </summary>
     public async Task ListAsync(HttpContext context)
@@ -196,7 +196,7 @@ internal sealed class ReadEndpoints
         });
     }
 
-    // API.md "Read": limit defaults to 100 and is capped at 1000; anything but one whole number from 1 is a 400.
+    // docs/protocol.md "Read": limit defaults to 100 and is capped at 1000; anything but one whole number from 1 is a 400.
     private static bool TryGetLimit(HttpContext context, out int limit)
     {
         limit = DefaultLimit;

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http;
 
 namespace Herald.AspNetCore;
 
-/// <summary>Reads a request body into one array, refusing it as soon as it passes the limit (API.md: <c>413</c>).</summary>
+/// <summary>Reads a request body into one array, refusing it as soon as it passes the limit (docs/protocol.md: <c>413</c>).</summary>
 internal static class RequestBody
 {
     /// <summary>The body, or <see langword="null"/> when it is larger than <paramref name="limit"/> bytes.</summary>

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 namespace Herald.AspNetCore;
 
 /// <summary>
-/// One place that turns a store that cannot answer into API.md's terms: a <c>503</c> problem with <c>Retry-After</c>
+/// One place that turns a store that cannot answer into docs/protocol.md's terms: a <c>503</c> problem with <c>Retry-After</c>
 /// when nothing was sent yet, never a <c>500</c>; an SSE response already under way ends on a frame boundary, so its
 /// client reconnects and resumes by <c>Last-Event-ID</c>.
 /// </summary>

@@ -1,6 +1,6 @@
 namespace Herald.AspNetCore;
 
-/// <summary>API.md "Operations": the store is ready when it answers within a short time. Shared by <c>/readyz</c> and <c>herald_store_ready</c>.</summary>
+/// <summary>docs/protocol.md "Operations": the store is ready when it answers within a short time. Shared by <c>/readyz</c> and <c>herald_store_ready</c>.</summary>
 internal static class StoreReadiness
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(2);

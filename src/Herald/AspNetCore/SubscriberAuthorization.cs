@@ -11,7 +11,7 @@ using Microsoft.IdentityModel.Tokens;
 namespace Herald.AspNetCore;
 
 /// <summary>
-/// API.md "Security": with a subscriber key, subscribe, <c>info</c> and <c>events</c> need an HS256 JWT with an
+/// docs/protocol.md "Security": with a subscriber key, subscribe, <c>info</c> and <c>events</c> need an HS256 JWT with an
 /// <c>exp</c> and a <c>streams</c> claim listing the stream or <c>*</c>, from <c>Authorization: Bearer</c> or the
 /// <c>access_token</c> query parameter (EventSource cannot set headers). No valid token: <c>401</c>; a valid one
 /// without the stream: <c>403</c>.

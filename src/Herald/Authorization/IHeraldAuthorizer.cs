@@ -5,7 +5,7 @@ namespace Herald;
 /// <summary>
 /// The application's say on who may use a stream over HTTP. Register one with <see cref="HeraldBuilder.UseAuthorizer{TAuthorizer}"/>
 /// (or as any <see cref="IHeraldAuthorizer"/> service; it is resolved from the request's services, so it may be scoped).
-/// With none, Herald behaves as API.md describes. It runs after Herald's own checks (the stream name, publisher keys or
+/// With none, Herald behaves as docs/protocol.md describes. It runs after Herald's own checks (the stream name, publisher keys or
 /// the loopback rule), so it only sees valid stream names; <see langword="false"/> answers <c>403</c> problem+json
 /// <c>urn:herald:problem:stream-forbidden</c>. Who the caller is comes from <see cref="HttpContext.User"/>, set by the
 /// application's own authentication middleware.

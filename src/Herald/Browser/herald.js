@@ -1,5 +1,5 @@
 /*! herald.js: exact, resuming Server-Sent Events from Herald streams, over the browser's own EventSource.
- *  No build step, no dependencies. Contract: API.md "Subscribe"; this helper: docs/api-additions.md "herald.js".
+ *  No build step, no dependencies. Contract: docs/protocol.md "Subscribe"; this helper: docs/protocol.md "herald.js".
  *
  *  var sub = Herald.subscribe('/streams/orders', {
  *    types: ['order.paid'],                      // event types to listen for besides untyped ones (EventSource needs the names)
@@ -92,7 +92,7 @@
       try { return JSON.parse(e.data); } catch (err) { return null; }
     }
 
-    // API.md: hello is the first frame, with the stream's state at connect time.
+    // docs/protocol.md: hello is the first frame, with the stream's state at connect time.
     function onHello(e) {
       var hello = parse(e);
       if (!hello) { return; }
@@ -132,7 +132,7 @@
       emit('onEvent', { id: id, type: e.type, data: e.data });
     }
 
-    // API.md: history was trimmed past the resume position; the replay continues at `first`.
+    // docs/protocol.md: history was trimmed past the resume position; the replay continues at `first`.
     function onGap(e) {
       var g = parse(e);
       if (!g) { return; }
@@ -141,7 +141,7 @@
       emit('onGap', { from: g.lastEventId + 1, to: g.first - 1, missed: missed, lastEventId: g.lastEventId, first: g.first });
     }
 
-    // API.md: the store was wiped or replaced (another epoch); every retained event follows, from ID 1 again.
+    // docs/protocol.md: the store was wiped or replaced (another epoch); every retained event follows, from ID 1 again.
     function onReset(e) {
       var r = parse(e);
       if (!r) { return; }

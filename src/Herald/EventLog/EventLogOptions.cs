@@ -3,10 +3,10 @@ namespace Herald;
 /// <summary>What every store is told, whatever it is built on.</summary>
 public sealed record EventLogOptions
 {
-    /// <summary>Events kept per stream (API.md <c>--retention</c>): at least the last N stay readable; trimming may lag a little behind.</summary>
+    /// <summary>Events kept per stream (docs/protocol.md <c>--retention</c>): at least the last N stay readable; trimming may lag a little behind.</summary>
     public long Retention { get; init; } = 100_000;
 
-    /// <summary>How long an accepted <c>Idempotency-Key</c> is remembered (API.md: 24 h).</summary>
+    /// <summary>How long an accepted <c>Idempotency-Key</c> is remembered (docs/protocol.md: 24 h).</summary>
     public TimeSpan IdempotencyWindow { get; init; } = TimeSpan.FromHours(24);
 
     /// <summary>The clock for idempotency expiry and commit timestamps.</summary>

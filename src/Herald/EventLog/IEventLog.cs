@@ -1,7 +1,7 @@
 namespace Herald;
 
 /// <summary>
-/// The durable, per-stream, append-only log behind Herald (DESIGN.md §1). Every store implements it and passes the
+/// The durable, per-stream, append-only log behind Herald (docs/design.md). Every store implements it and passes the
 /// same conformance suite. IDs are 1, 2, 3, … per stream, contiguous within an append, never reused, never reset.
 /// </summary>
 public interface IEventLog : IAsyncDisposable
@@ -25,7 +25,7 @@ public interface IEventLog : IAsyncDisposable
     /// <summary>
     /// Reads like <see cref="ReadAsync(string, long, int, CancellationToken)"/>, but ends the page once the events' data
     /// reaches <paramref name="maxBytes"/>: the event that crosses it is the last, so a page always holds at least one
-    /// event, and memory stays bounded however large the events (API.md "Limits"). A store should read no more than that
+    /// event, and memory stays bounded however large the events (docs/protocol.md "Limits"). A store should read no more than that
     /// from its backend; this default reads the whole page first and cuts it.
     /// </summary>
     async Task<IReadOnlyList<StoredEvent>> ReadAsync(string stream, long after, int max, long maxBytes, CancellationToken cancellationToken) =>

@@ -2,7 +2,7 @@ namespace Herald;
 
 /// <summary>
 /// A store shared by several nodes that adds up every node's subscriptions, so that <c>info</c> and <c>GET /streams</c>
-/// count subscribers on all nodes (API.md "Read"). The hub tells it each local change; the store shares the counts in
+/// count subscribers on all nodes (docs/protocol.md "Read"). The hub tells it each local change; the store shares the counts in
 /// the background, so a subscribe costs no round trip to the store.
 /// </summary>
 public interface ISharedSubscriberCounts

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace Herald;
 
 /// <summary>
-/// <see cref="IEventPublisher"/>: the checks of API.md "Publish" as <see cref="ArgumentException"/>s, then the same metered
+/// <see cref="IEventPublisher"/>: the checks of docs/protocol.md "Publish" as <see cref="ArgumentException"/>s, then the same metered
 /// append as <c>PublishEndpoints</c>.
 /// </summary>
 internal sealed class EventPublisher : IEventPublisher

@@ -2,7 +2,7 @@ namespace Herald;
 
 /// <summary>
 /// Publishes events from application code, without HTTP. Registered by <see cref="HeraldServiceCollectionExtensions.AddHerald"/>.
-/// Input is checked exactly as <c>POST /streams/{name}</c> checks it (API.md "Publish"), and the append is the same one, so
+/// Input is checked exactly as <c>POST /streams/{name}</c> checks it (docs/protocol.md "Publish"), and the append is the same one, so
 /// subscribers, <c>info</c>, <c>events</c> and the <c>herald_</c> metrics see these events as they see HTTP publishes.
 /// No publisher key and no <see cref="IHeraldAuthorizer"/> applies: the caller is the application itself.
 /// </summary>
@@ -26,7 +26,7 @@ public interface IEventPublisher
 
     /// <summary>
     /// Appends <paramref name="events"/> to <paramref name="stream"/> atomically, with contiguous IDs
-    /// <see cref="AppendResult.First"/> … <see cref="AppendResult.Last"/> (API.md "Batch publish").
+    /// <see cref="AppendResult.First"/> … <see cref="AppendResult.Last"/> (docs/protocol.md "Batch publish").
     /// </summary>
     /// <param name="stream">The stream's name, as for <see cref="PublishAsync(string, string, string?, string?, CancellationToken)"/>.</param>
     /// <param name="events">

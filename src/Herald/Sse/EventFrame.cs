@@ -7,7 +7,7 @@ using System.Text;
 namespace Herald.Sse;
 
 /// <summary>
-/// Encodes SSE frames as UTF-8 (API.md "Subscribe"): <c>id:</c>, then <c>event:</c> when typed, then one <c>data:</c>
+/// Encodes SSE frames as UTF-8 (docs/protocol.md "Subscribe"): <c>id:</c>, then <c>event:</c> when typed, then one <c>data:</c>
 /// line per payload line, then a blank line. Payloads were normalized to LF at publish time (<see cref="Payloads"/>),
 /// so splitting on LF is enough and no field can carry a lone CR.
 /// </summary>
@@ -22,7 +22,7 @@ internal static class EventFrame
     public static int GetSize(long id, string? eventType, ReadOnlySpan<byte> data) =>
         GetSizeCore(id, eventType, data.Length, data.Count((byte)'\n'));
 
-    /// <summary>Encodes an event once, for the hot tail whose bytes every subscriber shares (DESIGN.md §3).</summary>
+    /// <summary>Encodes an event once, for the hot tail whose bytes every subscriber shares (docs/design.md).</summary>
     public static byte[] Encode(long id, string? eventType, ReadOnlySpan<byte> data)
     {
         int lineBreaks = data.Count((byte)'\n');
@@ -46,7 +46,7 @@ internal static class EventFrame
     public static int Write(Span<byte> destination, long id, string? eventType, ReadOnlySpan<byte> data) =>
         WriteCore(destination, id, eventType, data, data.Count((byte)'\n'));
 
-    /// <summary>A frame with no <c>id:</c> (API.md <c>hello</c>, <c>gap</c>, <c>reset</c>): it must not move the client's cursor.</summary>
+    /// <summary>A frame with no <c>id:</c> (docs/protocol.md <c>hello</c>, <c>gap</c>, <c>reset</c>): it must not move the client's cursor.</summary>
     public static void WriteControl(IBufferWriter<byte> writer, ReadOnlySpan<byte> eventName, ReadOnlySpan<byte> json)
     {
         // Control data is compact JSON that Herald wrote itself: one line, no LF.

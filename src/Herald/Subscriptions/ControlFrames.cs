@@ -4,7 +4,7 @@ using Herald.Sse;
 
 namespace Herald.Subscriptions;
 
-/// <summary>The frames without an <c>id:</c> that API.md defines: <c>hello</c>, <c>gap</c> and <c>reset</c>.</summary>
+/// <summary>The frames without an <c>id:</c> that docs/protocol.md defines: <c>hello</c>, <c>gap</c> and <c>reset</c>.</summary>
 internal static class ControlFrames
 {
     public static void WriteHello(IBufferWriter<byte> output, string stream, string epoch, long last) =>

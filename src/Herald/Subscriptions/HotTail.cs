@@ -6,7 +6,7 @@ namespace Herald.Subscriptions;
 /// slot's ID, so a slot overwritten under it is seen as a miss and the reader falls back to the store.
 /// </summary>
 /// <remarks>
-/// Bounded twice (API.md "Limits"): by count (the ring's slots) and by the bytes of the frames it holds. With 1 MiB
+/// Bounded twice (docs/protocol.md "Limits"): by count (the ring's slots) and by the bytes of the frames it holds. With 1 MiB
 /// events a count bound alone would hold gigabytes per stream; the byte bound drops the oldest frames first, always
 /// keeping the newest one, and readers that need what was dropped read the store.
 /// </remarks>

@@ -193,7 +193,7 @@ internal sealed class StreamState : IAppendObserver, IDisposable
         Wake();
     }
 
-    /// <summary>Wakes every cursor on the stream; continuations run on the thread pool, never on the caller (STYLE.md §8).</summary>
+    /// <summary>Wakes every cursor on the stream; continuations run on the thread pool, never on the caller.</summary>
     public void Wake() => Interlocked.Exchange(ref _wake, NewSource()).TrySetResult();
 
     private static TaskCompletionSource NewSource() => new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -5,7 +5,7 @@ using Herald.Sse;
 namespace Herald.Subscriptions;
 
 /// <summary>
-/// One SSE connection as a cursor: "the last ID written to this socket" (DESIGN.md §2). Replay and live are the same
+/// One SSE connection as a cursor: "the last ID written to this socket" (docs/design.md). Replay and live are the same
 /// loop, so there is no seam between them: read after the cursor (hot tail, else store), write, flush, move the cursor;
 /// when there is nothing to read, wait for the stream's next wake-up.
 /// </summary>
@@ -158,7 +158,7 @@ internal sealed class SubscriptionCursor
         long first = events[0].Id;
         if (first > Position + 1)
         {
-            // API.md "Subscribe": history was trimmed past this cursor; say so instead of skipping silently.
+            // docs/protocol.md "Subscribe": history was trimmed past this cursor; say so instead of skipping silently.
             ControlFrames.WriteGap(_output, Position, first);
             _metrics.GapFrames.Inc();
         }
@@ -191,7 +191,7 @@ internal sealed class SubscriptionCursor
 
     /// <summary>
     /// The store moved to a new epoch while this subscription was open (a distributed store found that Redis lost
-    /// writes): the client's position may name events that are gone, so it gets <c>reset</c> (API.md) and every retained
+    /// writes): the client's position may name events that are gone, so it gets <c>reset</c> (docs/protocol.md) and every retained
     /// event, as a client resuming with the old epoch would.
     /// </summary>
     private async ValueTask<bool> ResetAsync(string epoch, TimeProvider clock, CancellationToken aborted)
@@ -214,7 +214,7 @@ internal sealed class SubscriptionCursor
 
     private async Task EndForShutdownAsync(CancellationToken aborted)
     {
-        // API.md "Operations": a randomized retry spreads the reconnects of every client of this node over time.
+        // docs/protocol.md "Operations": a randomized retry spreads the reconnects of every client of this node over time.
         int retry = Random.Shared.Next((int)_retry.TotalMilliseconds, (int)_retry.TotalMilliseconds + 5000);
         EventFrame.WriteRetry(_output, retry);
         await _output.FlushAsync(aborted).ConfigureAwait(false);

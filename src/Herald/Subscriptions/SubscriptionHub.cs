@@ -5,7 +5,7 @@ namespace Herald.Subscriptions;
 
 /// <summary>
 /// The node's subscribed streams: it fills their hot tails from the store's commit notifications and wakes their cursors,
-/// and runs the one heartbeat clock for every connection (STYLE.md §8). There is no per-subscriber queue (DESIGN.md §2).
+/// and runs the one heartbeat clock for every connection. There is no per-subscriber queue (docs/design.md).
 /// </summary>
 internal sealed partial class SubscriptionHub : IDisposable
 {
@@ -90,7 +90,7 @@ internal sealed partial class SubscriptionHub : IDisposable
         }
     }
 
-    /// <summary>Called on <c>ApplicationStopping</c>: every cursor ends its response on a frame boundary (API.md "Operations").</summary>
+    /// <summary>Called on <c>ApplicationStopping</c>: every cursor ends its response on a frame boundary (docs/protocol.md "Operations").</summary>
     public void Stop()
     {
         _stopping = true;

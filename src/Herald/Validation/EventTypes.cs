@@ -2,7 +2,7 @@ using System.Buffers;
 
 namespace Herald;
 
-/// <summary>API.md "Publish": an event type is 1–64 characters of <c>A-Z a-z 0-9 _ . : -</c>.</summary>
+/// <summary>docs/protocol.md "Publish": an event type is 1–64 characters of <c>A-Z a-z 0-9 _ . : -</c>.</summary>
 internal static class EventTypes
 {
     public const int MaxLength = 64;

@@ -1,6 +1,6 @@
 namespace Herald;
 
-/// <summary>API.md "Publish": an <c>Idempotency-Key</c> is 1–200 characters in 0x21–0x7E.</summary>
+/// <summary>docs/protocol.md "Publish": an <c>Idempotency-Key</c> is 1–200 characters in 0x21–0x7E.</summary>
 internal static class IdempotencyKeys
 {
     public const int MaxLength = 200;

@@ -3,7 +3,7 @@ using System.Text.Unicode;
 namespace Herald;
 
 /// <summary>
-/// API.md "Publish": a payload is UTF-8 text; CR, LF and CRLF all end a line. Herald stores it with every line break as LF,
+/// docs/protocol.md "Publish": a payload is UTF-8 text; CR, LF and CRLF all end a line. Herald stores it with every line break as LF,
 /// so frames can split on LF alone and no field ever carries a lone CR.
 /// </summary>
 internal static class Payloads

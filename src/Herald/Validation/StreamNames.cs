@@ -2,7 +2,7 @@ using System.Buffers;
 
 namespace Herald;
 
-/// <summary>API.md "Streams": 1–128 characters of <c>A-Z a-z 0-9 _ . -</c>, not starting with <c>.</c>.</summary>
+/// <summary>docs/protocol.md "Streams": 1–128 characters of <c>A-Z a-z 0-9 _ . -</c>, not starting with <c>.</c>.</summary>
 internal static class StreamNames
 {
     public const int MaxLength = 128;

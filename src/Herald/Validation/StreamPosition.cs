@@ -1,6 +1,6 @@
 namespace Herald;
 
-/// <summary>API.md "Subscribe": a position is a canonical decimal in 0 … 9223372036854775807: no sign, no leading zeros, no spaces.</summary>
+/// <summary>docs/protocol.md "Subscribe": a position is a canonical decimal in 0 … 9223372036854775807: no sign, no leading zeros, no spaces.</summary>
 internal static class StreamPosition
 {
     public static bool TryParse(ReadOnlySpan<char> text, out long position)

@@ -96,7 +96,7 @@ internal static class EmbeddingApp
 }
 
 /// <summary>
-/// The embedding app's client: the shared tests speak API.md's <c>/streams/…</c> paths, and this handler moves them under
+/// The embedding app's client: the shared tests speak docs/protocol.md's <c>/streams/…</c> paths, and this handler moves them under
 /// the app's prefix and adds the app's credential, as the app's own front end would. Everything else passes unchanged.
 /// </summary>
 internal sealed class EmbeddingAppClientHandler(HttpMessageHandler inner, string apiKey) : DelegatingHandler(inner)

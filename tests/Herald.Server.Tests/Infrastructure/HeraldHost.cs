@@ -49,7 +49,7 @@ internal sealed class HeraldHost : IAsyncDisposable
     /// <summary>
     /// The host the shared integration tests run against, on the memory store (or SQLite at <paramref name="sqlitePath"/>)
     /// with <paramref name="options"/> applied over the host's own. An embedded host's <see cref="Client"/> is the app's
-    /// client (<see cref="EmbeddingAppClientHandler"/>), so tests keep writing API.md's <c>/streams/…</c> paths.
+    /// client (<see cref="EmbeddingAppClientHandler"/>), so tests keep writing docs/protocol.md's <c>/streams/…</c> paths.
     /// </summary>
     public static async Task<HeraldHost> StartAsync(HostKind kind, Action<HeraldOptions>? options = null, string? sqlitePath = null)
     {

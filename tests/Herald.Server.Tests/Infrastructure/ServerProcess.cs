@@ -111,7 +111,7 @@ internal sealed partial class ServerProcess : IAsyncDisposable
         return (process.ExitCode, await stdout, await stderr);
     }
 
-    /// <summary>SIGTERM by PID: the graceful stop of API.md "Operations".</summary>
+    /// <summary>SIGTERM by PID: the graceful stop of docs/protocol.md "Operations".</summary>
     public void Terminate()
     {
         using Process kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;

@@ -4,7 +4,7 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace Herald.Server.Tests.Infrastructure;
 
-/// <summary>Subscriber JWTs as an issuer would make them (API.md "Security"): HS256, <c>exp</c>, a <c>streams</c> claim.</summary>
+/// <summary>Subscriber JWTs as an issuer would make them (docs/protocol.md "Security"): HS256, <c>exp</c>, a <c>streams</c> claim.</summary>
 internal static class SubscriberTokens
 {
     public const string Key = "subscriber-secret-0123456789-abcdefghijklmnop";

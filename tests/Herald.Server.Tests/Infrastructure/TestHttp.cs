@@ -48,7 +48,7 @@ internal sealed record StreamInfoBody(string Stream, string Epoch, long? First, 
 
 internal sealed record ReadEvent(long Id, string? Event, string Data);
 
-/// <summary>Thin calls of API.md's endpoints that assert the documented success shape.</summary>
+/// <summary>Thin calls of docs/protocol.md's endpoints that assert the documented success shape.</summary>
 internal static class HeraldApi
 {
     public static async Task<HttpResponseMessage> PostAsync(this HttpClient http, string path, byte[] body, Action<HttpRequestMessage>? configure = null)
@@ -59,7 +59,7 @@ internal static class HeraldApi
         return await http.SendAsync(request);
     }
 
-    /// <summary>Publishes one event and returns its ID; fails unless the answer is 201 with API.md's body.</summary>
+    /// <summary>Publishes one event and returns its ID; fails unless the answer is 201 with docs/protocol.md's body.</summary>
     public static async Task<long> PublishAsync(this HttpClient http, string stream, string data, string? eventType = null, string? idempotencyKey = null)
     {
         string path = "/streams/" + stream + (eventType is null ? string.Empty : "?event=" + Uri.EscapeDataString(eventType));

@@ -4,7 +4,7 @@ using Herald.AspNetCore;
 
 namespace Herald.Tests.AspNetCore;
 
-/// <summary>API.md "Batch publish": NDJSON of <c>{"data": …, "event"?: …}</c>, all or nothing, errors name the line from 1.</summary>
+/// <summary>docs/protocol.md "Batch publish": NDJSON of <c>{"data": …, "event"?: …}</c>, all or nothing, errors name the line from 1.</summary>
 public sealed class BatchParserTests
 {
     private const int MaxEvents = 10_000;

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http;
 
 namespace Herald.Tests.AspNetCore;
 
-/// <summary>API.md "Limits": per-address caps count an IPv6 client per /64, so one host cannot take every slot with many addresses.</summary>
+/// <summary>docs/protocol.md "Limits": per-address caps count an IPv6 client per /64, so one host cannot take every slot with many addresses.</summary>
 public sealed class ClientAddressTests
 {
     [Theory]

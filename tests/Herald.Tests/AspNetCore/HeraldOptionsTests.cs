@@ -1,6 +1,6 @@
 namespace Herald.Tests.AspNetCore;
 
-/// <summary>Options default to API.md's values, and <see cref="HeraldOptions.Validate"/> names whatever is wrong.</summary>
+/// <summary>Options default to docs/protocol.md's values, and <see cref="HeraldOptions.Validate"/> names whatever is wrong.</summary>
 public sealed class HeraldOptionsTests
 {
     [Fact]

@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Herald.Tests.AspNetCore;
 
-/// <summary>API.md "Streams": every error is an RFC 9457 problem+json body with <c>type</c>, <c>title</c>, <c>status</c>, <c>detail</c>.</summary>
+/// <summary>docs/protocol.md "Streams": every error is an RFC 9457 problem+json body with <c>type</c>, <c>title</c>, <c>status</c>, <c>detail</c>.</summary>
 public sealed class ProblemsTests
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(10);

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 
 namespace Herald.Tests.AspNetCore;
 
-/// <summary>API.md "Security": with publisher keys, <c>Authorization: Bearer &lt;key&gt;</c> or 401; without, loopback only or 403.</summary>
+/// <summary>docs/protocol.md "Security": with publisher keys, <c>Authorization: Bearer &lt;key&gt;</c> or 401; without, loopback only or 403.</summary>
 public sealed class PublisherAuthorizationTests
 {
     private const string Key = "publisher-key-0123456789abcdef";

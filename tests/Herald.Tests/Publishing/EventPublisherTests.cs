@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace Herald.Tests.Publishing;
 
 /// <summary>
-/// <see cref="IEventPublisher"/> checks its input as API.md "Publish" does over HTTP, appends through the store like an
+/// <see cref="IEventPublisher"/> checks its input as docs/protocol.md "Publish" does over HTTP, appends through the store like an
 /// HTTP publish (IDs, idempotency, line breaks) and moves the same metrics.
 /// </summary>
 public sealed class EventPublisherTests : IAsyncDisposable

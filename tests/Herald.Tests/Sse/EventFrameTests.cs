@@ -6,7 +6,7 @@ using Herald.Sse;
 namespace Herald.Tests.Sse;
 
 /// <summary>
-/// The SSE encoder (API.md "Subscribe", STYLE.md §7): exact bytes for awkward inputs, the size it promises, and a round trip
+/// The SSE encoder (docs/protocol.md "Subscribe"): exact bytes for awkward inputs, the size it promises, and a round trip
 /// through the runtime's <see cref="SseParser"/>, which is what a conforming client reassembles.
 /// </summary>
 public sealed class EventFrameTests

@@ -5,7 +5,7 @@ using Herald.Subscriptions;
 
 namespace Herald.Tests.Subscriptions;
 
-/// <summary>API.md "Subscribe": <c>hello</c>, <c>gap</c> and <c>reset</c> frames, exact bytes, never an <c>id:</c>.</summary>
+/// <summary>docs/protocol.md "Subscribe": <c>hello</c>, <c>gap</c> and <c>reset</c> frames, exact bytes, never an <c>id:</c>.</summary>
 public sealed class ControlFramesTests
 {
     private const string Epoch = "3f2504e0-4f89-11d3-9a0c-0305e82c3301";

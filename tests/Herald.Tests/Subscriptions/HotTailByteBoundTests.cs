@@ -2,7 +2,7 @@ using Herald.Subscriptions;
 
 namespace Herald.Tests.Subscriptions;
 
-/// <summary>API.md "Limits": a stream's hot tail holds at most a configured number of bytes, whatever its events' sizes.</summary>
+/// <summary>docs/protocol.md "Limits": a stream's hot tail holds at most a configured number of bytes, whatever its events' sizes.</summary>
 public sealed class HotTailByteBoundTests
 {
     [Fact]

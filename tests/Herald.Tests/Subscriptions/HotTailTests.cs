@@ -5,7 +5,7 @@ using Herald.Subscriptions;
 namespace Herald.Tests.Subscriptions;
 
 /// <summary>
-/// The ring of recently encoded events (DESIGN.md §3): it answers only when it holds the very next event after a cursor,
+/// The ring of recently encoded events (docs/design.md): it answers only when it holds the very next event after a cursor,
 /// in order and without holes, and otherwise says no so the cursor reads the store.
 /// </summary>
 public sealed class HotTailTests

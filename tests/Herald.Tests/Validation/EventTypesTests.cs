@@ -1,6 +1,6 @@
 namespace Herald.Tests.Validation;
 
-/// <summary>API.md "Publish": an event type is 1–64 characters of <c>A-Z a-z 0-9 _ . : -</c>.</summary>
+/// <summary>docs/protocol.md "Publish": an event type is 1–64 characters of <c>A-Z a-z 0-9 _ . : -</c>.</summary>
 public sealed class EventTypesTests
 {
     public static TheoryData<string> Valid() =>

@@ -1,6 +1,6 @@
 namespace Herald.Tests.Validation;
 
-/// <summary>API.md "Publish": an <c>Idempotency-Key</c> is 1–200 characters in 0x21–0x7E.</summary>
+/// <summary>docs/protocol.md "Publish": an <c>Idempotency-Key</c> is 1–200 characters in 0x21–0x7E.</summary>
 public sealed class IdempotencyKeysTests
 {
     public static TheoryData<string> Valid()

@@ -3,7 +3,7 @@ using System.Text;
 
 namespace Herald.Tests.Validation;
 
-/// <summary>API.md "Publish": the body is UTF-8; CR, LF and CRLF each end a line and are stored as LF.</summary>
+/// <summary>docs/protocol.md "Publish": the body is UTF-8; CR, LF and CRLF each end a line and are stored as LF.</summary>
 public sealed class PayloadsTests
 {
     public static TheoryData<byte[]> ValidUtf8() =>

@@ -1,6 +1,6 @@
 namespace Herald.Tests.Validation;
 
-/// <summary>API.md "Streams": 1–128 characters of <c>A-Z a-z 0-9 _ . -</c>, not starting with <c>.</c>.</summary>
+/// <summary>docs/protocol.md "Streams": 1–128 characters of <c>A-Z a-z 0-9 _ . -</c>, not starting with <c>.</c>.</summary>
 public sealed class StreamNamesTests
 {
     public static TheoryData<string> Valid() =>

@@ -1,6 +1,6 @@
 namespace Herald.Tests.Validation;
 
-/// <summary>API.md "Subscribe": a position is a canonical decimal in 0 … 9223372036854775807.</summary>
+/// <summary>docs/protocol.md "Subscribe": a position is a canonical decimal in 0 … 9223372036854775807.</summary>
 public sealed class StreamPositionTests
 {
     public static TheoryData<string, long> Valid() => new()
