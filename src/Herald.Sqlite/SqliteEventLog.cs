@@ -159,6 +159,14 @@ public sealed partial class SqliteEventLog : IEventLog
         {
             return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw new EventLogUnavailableException($"'{lockPath}' cannot be created or written ({ex.Message}): the store's directory must be writable.", ex);
+        }
+        catch (IOException ex) when (ex.Message.Contains("Read-only", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new EventLogUnavailableException($"'{lockPath}' cannot be written: the store's directory is on a read-only file system.", ex);
+        }
         catch (IOException ex)
         {
             throw new EventLogUnavailableException($"'{path}' is in use by another process (it holds '{lockPath}'): one Herald server writes a SQLite store at a time.", ex);

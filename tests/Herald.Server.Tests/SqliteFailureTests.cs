@@ -108,6 +108,36 @@ public sealed class SqliteFailureTests
     }
 
     [Fact]
+    public async Task StoreOnAReadOnlyFileSystem_RefusesToStartWithOneLineAndExit1()
+    {
+        using TempDirectory dir = new();
+        string source = Directory.CreateDirectory(dir.File("data")).FullName;
+        string mount = Directory.CreateDirectory(dir.File("mounted")).FullName;
+        await using (ServerProcess first = await ServerProcess.StartAsync("--store", "sqlite:" + Path.Combine(source, "herald.db")))
+        {
+            Assert.Equal(1, await first.Client.PublishAsync("ro", "before"));
+            first.Terminate();
+            Assert.Equal(0, await first.WaitForExitAsync());
+        }
+
+        // Linux refuses to remount read-only while a file is open for writing, so the store is read-only from the start.
+        await RunAsync("mount", "--bind", "-o", "ro", source, mount);
+        try
+        {
+            (int exitCode, _, string stderr) = await ServerProcess.RunToExitAsync("--store", "sqlite:" + Path.Combine(mount, "herald.db"));
+
+            Assert.Equal(1, exitCode);
+            string line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Contains("read-only", line, StringComparison.Ordinal);
+            Assert.Contains(mount, line, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await RunAsync("umount", "-l", mount);
+        }
+    }
+
+    [Fact]
     public async Task WriterStopped_EveryPublishIs503AndReadyzIs503()
     {
         using TempDirectory dir = new();

@@ -79,4 +79,36 @@ public sealed class StreamStateTests
             Assert.True(wake.IsCompleted, $"append {id} did not wake the cursors at once");
         }
     }
+
+    /// <summary>
+    /// Issue 11: the last subscriber leaving disposes the stream's pacing timer while a commit may be reporting an append
+    /// to the same state; the append must never surface ObjectDisposedException (on the memory store it reached the
+    /// publisher as a 500 for an appended event). Each round races appends inside the window against the dispose.
+    /// </summary>
+    [Fact]
+    public async Task Advance_RacingDispose_NeverThrows()
+    {
+        for (int round = 0; round < 500; round++)
+        {
+            StreamState state = new("s", 16, Window, "epoch");
+            state.Advance(1); // the next appends fall inside the window: they arm the pacing timer
+            using var start = new Barrier(2);
+            Task appends = Task.Run(() =>
+            {
+                start.SignalAndWait(HangGuard);
+                for (long id = 2; id < 50; id++)
+                {
+                    state.Advance(id);
+                }
+            });
+            Task dispose = Task.Run(() =>
+            {
+                start.SignalAndWait(HangGuard);
+                state.Dispose();
+            });
+
+            await Task.WhenAll(appends, dispose).WaitAsync(HangGuard);
+            state.Advance(100); // after the dispose, too
+        }
+    }
 }
