@@ -26,6 +26,10 @@ internal sealed partial class RedisChangeFeed
 
     private readonly Dictionary<string, StreamFeed> _streams = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
+
+    // The observers of every watched stream (the same bookkeeping as the single-node stores); a stream has a feed here
+    // exactly while it has observers there. Changed under _lock.
+    private readonly AppendWatchers _watchers;
     private readonly IConnectionMultiplexer _redis;
     private readonly IDatabase _db;
     private readonly ILogger _logger;
@@ -45,6 +49,7 @@ internal sealed partial class RedisChangeFeed
         _logger = logger;
         _counterBelowDelivered = counterBelowDelivered;
         _stopping = stopping;
+        _watchers = new AppendWatchers((stream, ex) => Log.ObserverFailed(logger, ex, stream));
         _redis.ConnectionRestored += OnConnectionRestored;
     }
 
@@ -66,17 +71,17 @@ internal sealed partial class RedisChangeFeed
     public IDisposable Watch(string stream, IAppendObserver observer)
     {
         StreamFeed feed;
+        IDisposable watch;
         bool created = false;
         lock (_lock)
         {
+            watch = _watchers.Watch(stream, observer);
             if (!_streams.TryGetValue(stream, out feed!))
             {
                 feed = new StreamFeed(this, stream);
                 _streams.Add(stream, feed);
                 created = true;
             }
-
-            feed.Observers = [.. feed.Observers, observer];
         }
 
         if (created)
@@ -84,7 +89,7 @@ internal sealed partial class RedisChangeFeed
             _ = feed.StartAsync();
         }
 
-        return new WatchHandle(this, feed, observer);
+        return new WatchHandle(this, feed, watch);
     }
 
     /// <summary>
@@ -146,12 +151,12 @@ internal sealed partial class RedisChangeFeed
             static (t, s) => { if (!t.IsCanceled) { ((RedisChangeFeed)s!).RefreshAll(); } }, this, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
     }
 
-    private void Unwatch(StreamFeed feed, IAppendObserver observer)
+    private void Unwatch(StreamFeed feed, IDisposable watch)
     {
         lock (_lock)
         {
-            feed.Observers = [.. feed.Observers.Where(o => !ReferenceEquals(o, observer))];
-            if (feed.Observers.Length > 0 || !_streams.TryGetValue(feed.Stream, out StreamFeed? current) || current != feed)
+            watch.Dispose();
+            if (_watchers.IsWatched(feed.Stream) || !_streams.TryGetValue(feed.Stream, out StreamFeed? current) || current != feed)
             {
                 return;
             }
@@ -165,7 +170,7 @@ internal sealed partial class RedisChangeFeed
         _ = feed.StopAsync();
     }
 
-    private sealed class WatchHandle(RedisChangeFeed owner, StreamFeed feed, IAppendObserver observer) : IDisposable
+    private sealed class WatchHandle(RedisChangeFeed owner, StreamFeed feed, IDisposable watch) : IDisposable
     {
         private int _disposed;
 
@@ -173,7 +178,7 @@ internal sealed partial class RedisChangeFeed
         {
             if (Interlocked.Exchange(ref _disposed, 1) == 0)
             {
-                owner.Unwatch(feed, observer);
+                owner.Unwatch(feed, watch);
             }
         }
     }
@@ -181,9 +186,6 @@ internal sealed partial class RedisChangeFeed
     /// <summary>One watched stream: where this node's delivery stands, and the read that catches it up.</summary>
     internal sealed class StreamFeed
     {
-        private static readonly RedisValue TypeField = "type"u8.ToArray();
-        private static readonly RedisValue DataField = "data"u8.ToArray();
-
         private readonly RedisChangeFeed _owner;
         private readonly RedisKey _logKey;
         private readonly RedisKey _lastKey;
@@ -217,9 +219,6 @@ internal sealed partial class RedisChangeFeed
         }
 
         public string Stream { get; }
-
-        /// <summary>Copy-on-write, under the owner's lock; read without it.</summary>
-        public IAppendObserver[] Observers { get; set; } = [];
 
         public volatile bool Stopped;
 
@@ -465,7 +464,7 @@ internal sealed partial class RedisChangeFeed
                         long id = RedisEventLog.ParseId(entry.Id);
                         if (id > _delivered)
                         {
-                            events.Add(ToStoredEvent(id, entry.Values));
+                            events.Add(RedisEventLog.ToStoredEvent(id, entry.Values));
                         }
                     }
 
@@ -504,19 +503,10 @@ internal sealed partial class RedisChangeFeed
         /// <summary>Under _lock, so that observers see the stream in ID order, once each.</summary>
         private void Raise(StoredEvent[] events)
         {
-            var appended = new EventsAppendedEventArgs(Stream, events, _owner._clock.GetTimestamp());
-            foreach (IAppendObserver observer in Observers)
+            // A stopped feed's observers are gone; a newer feed of the same name reports to the ones watching now.
+            if (!Stopped)
             {
-                try
-                {
-                    observer.OnAppended(appended);
-                }
-#pragma warning disable CA1031 // An observer that throws must not stop this stream's delivery.
-                catch (Exception ex)
-#pragma warning restore CA1031
-                {
-                    Log.ObserverFailed(_owner._logger, ex, Stream);
-                }
+                _owner._watchers.Report(Stream, events, _owner._clock.GetTimestamp());
             }
 
             _delivered = events[^1].Id;
@@ -536,26 +526,6 @@ internal sealed partial class RedisChangeFeed
             {
                 return false;
             }
-        }
-
-        private static StoredEvent ToStoredEvent(long id, NameValueEntry[] values)
-        {
-            string? type = null;
-            byte[] data = [];
-            foreach (NameValueEntry value in values)
-            {
-                // Compared as bytes against byte-backed names: no string per field of every event read.
-                if (value.Name == TypeField)
-                {
-                    type = value.Value;
-                }
-                else if (value.Name == DataField)
-                {
-                    data = (byte[]?)value.Value ?? [];
-                }
-            }
-
-            return new StoredEvent(id, type, data);
         }
     }
 

@@ -186,7 +186,7 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
         var events = new StoredEvent[entries.Length];
         for (int i = 0; i < entries.Length; i++)
         {
-            events[i] = ToStoredEvent(entries[i].Id, entries[i].Values);
+            events[i] = ToStoredEvent(ParseId(entries[i].Id), entries[i].Values);
         }
 
         return events;
@@ -226,7 +226,7 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
                 values[f] = new NameValueEntry((RedisValue)fields[2 * f], (RedisValue)fields[(2 * f) + 1]);
             }
 
-            events[i] = ToStoredEvent((RedisValue)entry[0], values);
+            events[i] = ToStoredEvent(ParseId((RedisValue)entry[0]), values);
         }
 
         return events;
@@ -678,23 +678,28 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
             : throw new FormatException($"'{id}' is not a Redis Stream entry ID of Herald's (<n>-0).");
     }
 
-    private static StoredEvent ToStoredEvent(RedisValue id, NameValueEntry[] values)
+    private static readonly RedisValue TypeField = "type"u8.ToArray();
+    private static readonly RedisValue DataField = "data"u8.ToArray();
+
+    /// <summary>An entry of a stream's log as an event: every read path (catch-up, pages, the change feed) goes through here.</summary>
+    internal static StoredEvent ToStoredEvent(long id, NameValueEntry[] values)
     {
         string? type = null;
-        ReadOnlyMemory<byte> data = ReadOnlyMemory<byte>.Empty;
+        byte[] data = [];
         foreach (NameValueEntry value in values)
         {
-            if (value.Name == "type")
+            // Compared as bytes against byte-backed names: no string per field of every event read.
+            if (value.Name == TypeField)
             {
                 type = value.Value;
             }
-            else if (value.Name == "data")
+            else if (value.Name == DataField)
             {
                 data = (byte[]?)value.Value ?? [];
             }
         }
 
-        return new StoredEvent(ParseId(id), type, data);
+        return new StoredEvent(id, type, data);
     }
 
     /// <summary>
