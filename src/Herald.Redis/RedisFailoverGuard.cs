@@ -64,12 +64,13 @@ internal sealed partial class RedisFailoverGuard : IDisposable
     private readonly SemaphoreSlim _fence = new(1, 1);
     private long _generation;
     private long _regressions;
-    private long _lastReconfigure;
+    private readonly PrimaryRediscovery _rediscovery;
     private volatile string _epoch;
 
     public RedisFailoverGuard(IConnectionMultiplexer redis, IDatabase db, RedisKey epochKey, Func<string, RedisKey> lastKey, string epoch, TimeProvider clock, ILogger logger)
     {
         _redis = redis;
+        _rediscovery = new PrimaryRediscovery(redis, clock);
         _db = db;
         _epochKey = epochKey;
         _lastKey = lastKey;
@@ -148,12 +149,7 @@ internal sealed partial class RedisFailoverGuard : IDisposable
         IServer[] primaries = [.. _redis.GetServers().Where(s => s.IsConnected && !s.IsReplica)];
         if (primaries.Length == 0)
         {
-            // The primary is gone: ask the servers who leads now (a promoted replica), at most once a second.
-            if (_clock.GetElapsedTime(Interlocked.Read(ref _lastReconfigure)) >= TimeSpan.FromSeconds(1))
-            {
-                Interlocked.Exchange(ref _lastReconfigure, now);
-                await _redis.ConfigureAsync().ConfigureAwait(false);
-            }
+            await _rediscovery.RequestAsync().ConfigureAwait(false); // the primary is gone: who leads now?
 
             return;
         }

@@ -27,11 +27,12 @@ internal sealed partial class RedisReplicatedAppender : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly int? _database;
     private readonly Task _loop;
-    private long _lastReconfigure;
+    private readonly PrimaryRediscovery _rediscovery;
 
     private RedisReplicatedAppender(ConnectionMultiplexer connection, RedisEventLogOptions options, ILogger logger)
     {
         _connection = connection;
+        _rediscovery = new PrimaryRediscovery(connection, options.Log.TimeProvider);
         _options = options;
         _logger = logger;
         _database = options.Configuration.DefaultDatabase;
@@ -131,13 +132,7 @@ internal sealed partial class RedisReplicatedAppender : IAsyncDisposable
     {
         if (server is null || !server.IsConnected || server.IsReplica)
         {
-            // The primary is gone: ask the servers who leads now (a promoted replica), at most once a second.
-            long now = Environment.TickCount64;
-            long last = Interlocked.Read(ref _lastReconfigure);
-            if (now - last >= 1000 && Interlocked.CompareExchange(ref _lastReconfigure, now, last) == last)
-            {
-                _ = _connection.ConfigureAsync();
-            }
+            _ = _rediscovery.RequestAsync(); // the primary is gone: who leads now? (not awaited: this round fails at once)
 
             foreach (Pending pending in group)
             {
