@@ -209,18 +209,8 @@ public sealed partial class SqliteEventLog : IEventLog
     }
 
     /// <inheritdoc />
-    public Task<IReadOnlyList<StoredEvent>> ReadAsync(string stream, long after, int max, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(stream);
-        ArgumentOutOfRangeException.ThrowIfNegative(after);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
-        if (cancellationToken.IsCancellationRequested)
-        {
-            return Task.FromCanceled<IReadOnlyList<StoredEvent>>(cancellationToken);
-        }
-
-        return Task.FromResult<IReadOnlyList<StoredEvent>>(Read(stream, (after, max), static (session, stream, range) => session.Read(stream, range.after, range.max, long.MaxValue)));
-    }
+    public Task<IReadOnlyList<StoredEvent>> ReadAsync(string stream, long after, int max, CancellationToken cancellationToken) =>
+        ReadAsync(stream, after, max, long.MaxValue, cancellationToken);
 
     /// <inheritdoc />
     /// <remarks>Stops stepping once the data read reaches <paramref name="maxBytes"/>: the rows after it are never copied.</remarks>

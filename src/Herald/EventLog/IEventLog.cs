@@ -26,7 +26,8 @@ public interface IEventLog : IAsyncDisposable
     /// Reads like <see cref="ReadAsync(string, long, int, CancellationToken)"/>, but ends the page once the events' data
     /// reaches <paramref name="maxBytes"/>: the event that crosses it is the last, so a page always holds at least one
     /// event, and memory stays bounded however large the events (docs/protocol.md "Limits"). A store should read no more than that
-    /// from its backend; this default reads the whole page first and cuts it.
+    /// from its backend; this default reads the whole page first and cuts it (what the memory store, whose events are in
+    /// memory already, relies on).
     /// </summary>
     async Task<IReadOnlyList<StoredEvent>> ReadAsync(string stream, long after, int max, long maxBytes, CancellationToken cancellationToken) =>
         StoredEvents.Cut(await ReadAsync(stream, after, max, cancellationToken).ConfigureAwait(false), maxBytes);

@@ -81,10 +81,6 @@ public sealed class MemoryEventLog : IEventLog
     }
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<StoredEvent>> ReadAsync(string stream, long after, int max, long maxBytes, CancellationToken cancellationToken) =>
-        StoredEvents.Cut(await ReadAsync(stream, after, max, cancellationToken).ConfigureAwait(false), maxBytes); // the events are in memory already
-
-    /// <inheritdoc />
     public Task<StreamInfo> GetInfoAsync(string stream, CancellationToken cancellationToken)
     {
         if (!_streams.TryGetValue(stream, out StreamLog? log))
