@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.AspNetCore.Http;
 
 namespace Herald.AspNetCore;
@@ -6,15 +7,16 @@ namespace Herald.AspNetCore;
 /// docs/protocol.md "Security", cross-site requests: any web page the user opens can send a <c>POST</c> with <c>text/plain</c> to a
 /// server on the user's machine without a CORS preflight, and a loopback server with no publisher key accepts it. So a
 /// publish that carries an <c>Origin</c> is accepted only from the server's own origin (the console) or an origin
-/// allowed by <see cref="HeraldOptions.CorsOrigins"/>; otherwise <c>403</c>, before anything is read or appended,
-/// whatever the key or address. Requests without <c>Origin</c> (curl, services) are not browsers' cross-site requests.
+/// allowed by <see cref="HeraldOptions.CorsOrigins"/>, as the endpoints' CORS policy (<see cref="HeraldCors"/>) reads
+/// them; otherwise <c>403</c>, before anything is read or appended, whatever the key or address. Requests without
+/// <c>Origin</c> (curl, services) are not browsers' cross-site requests.
 /// </summary>
 internal static class CrossSitePublish
 {
-    public static Problem? Check(HttpContext context, HeraldOptions options)
+    public static Problem? Check(HttpContext context, CorsPolicy? cors)
     {
         string? origin = context.Request.Headers.Origin;
-        if (origin is null || IsAllowed(context.Request, origin, options.CorsOrigins))
+        if (origin is null || IsAllowed(context.Request, origin, cors))
         {
             return null;
         }
@@ -26,14 +28,12 @@ internal static class CrossSitePublish
             $"This request comes from a web page at {Describe(origin)}, which may not publish here: only the server's own origin and the origins allowed by --cors-origin may. Nothing was appended.");
     }
 
-    private static bool IsAllowed(HttpRequest request, string origin, IList<string> allowed)
+    private static bool IsAllowed(HttpRequest request, string origin, CorsPolicy? cors)
     {
-        foreach (string entry in allowed)
+        // The origins a browser may call the endpoints from, matched as the CORS middleware matches them.
+        if (cors is not null && (cors.AllowAnyOrigin || cors.IsOriginAllowed(origin)))
         {
-            if (entry == "*" || string.Equals(entry.TrimEnd('/'), origin, StringComparison.OrdinalIgnoreCase))
-            {
-                return true;
-            }
+            return true;
         }
 
         // The server's own origin: same scheme, host and port as the request (Uri fills in the scheme's default port).

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -16,9 +17,11 @@ internal sealed partial class PublishEndpoints
     private readonly PublisherAuthorization _authorization;
     private readonly ILogger<PublishEndpoints> _logger;
     private readonly CancellationToken _stopping;
+    private readonly IOptions<CorsOptions> _cors;
 
-    public PublishEndpoints(IEventLog log, IOptions<HeraldOptions> options, HeraldMetrics metrics, PublisherAuthorization authorization, IHostApplicationLifetime lifetime, ILogger<PublishEndpoints> logger)
+    public PublishEndpoints(IEventLog log, IOptions<HeraldOptions> options, HeraldMetrics metrics, PublisherAuthorization authorization, IHostApplicationLifetime lifetime, IOptions<CorsOptions> cors, ILogger<PublishEndpoints> logger)
     {
+        _cors = cors;
         _stopping = lifetime.ApplicationStopping;
         _log = log;
         _options = options.Value;
@@ -136,7 +139,7 @@ internal sealed partial class PublishEndpoints
             return new Problem(StatusCodes.Status503ServiceUnavailable, "shutting-down", "Server shutting down", "This server is stopping and takes no more events; nothing was appended. Retry on another node, or here once it is back.") { RetryAfterSeconds = 1 };
         }
 
-        if (CrossSitePublish.Check(context, _options) is Problem crossSite)
+        if (CrossSitePublish.Check(context, _cors.Value.GetPolicy(HeraldCors.PolicyName)) is Problem crossSite)
         {
             return crossSite;
         }
