@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Attributes;
+using Herald.Delivery;
 using Herald.Sse;
-using Herald.Subscriptions;
 
 namespace Herald.Benchmarks;
 

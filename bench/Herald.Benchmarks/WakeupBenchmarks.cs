@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
 using BenchmarkDotNet.Attributes;
-using Herald.Subscriptions;
+using Herald.Delivery;
+using Herald.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 

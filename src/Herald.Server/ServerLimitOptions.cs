@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text;
-using Herald.AspNetCore;
+using Herald.Http.Security;
 
 namespace Herald.Server;
 

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Herald.Delivery;
 using Microsoft.Data.Sqlite;
 
 namespace Herald;

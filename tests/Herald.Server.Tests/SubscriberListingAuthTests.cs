@@ -1,4 +1,5 @@
-using Herald.AspNetCore;
+using Herald.Http.Formats;
+using Herald.Http.Security;
 using Herald.Server.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;

@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using System.Text;
+using Herald.Hosting;
+using Herald.Validation;
 using Microsoft.Extensions.Options;
 
-namespace Herald;
+namespace Herald.Publishing;
 
 /// <summary>
 /// <see cref="IEventPublisher"/>: the checks of docs/protocol.md "Publish" as <see cref="ArgumentException"/>s, then the same metered

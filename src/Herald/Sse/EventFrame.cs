@@ -8,7 +8,7 @@ namespace Herald.Sse;
 
 /// <summary>
 /// Encodes SSE frames as UTF-8 (docs/protocol.md "Subscribe"): <c>id:</c>, then <c>event:</c> when typed, then one <c>data:</c>
-/// line per payload line, then a blank line. Payloads were normalized to LF at publish time (<see cref="Payloads"/>),
+/// line per payload line, then a blank line. Payloads were normalized to LF at publish time (<see cref="Validation.Payloads"/>),
 /// so splitting on LF is enough and no field can carry a lone CR.
 /// </summary>
 internal static class EventFrame

@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Herald;
+namespace Herald.Validation;
 
 /// <summary>docs/protocol.md "Publish": an event type is 1–64 characters of <c>A-Z a-z 0-9 _ . : -</c>.</summary>
 internal static class EventTypes

@@ -1,4 +1,4 @@
-namespace Herald;
+namespace Herald.Validation;
 
 /// <summary>docs/protocol.md "Publish": an <c>Idempotency-Key</c> is 1–200 characters in 0x21–0x7E.</summary>
 internal static class IdempotencyKeys

@@ -1,6 +1,6 @@
 using System.Text.Unicode;
 
-namespace Herald;
+namespace Herald.Validation;
 
 /// <summary>
 /// docs/protocol.md "Publish": a payload is UTF-8 text; CR, LF and CRLF all end a line. Herald stores it with every line break as LF,

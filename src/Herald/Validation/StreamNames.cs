@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Herald;
+namespace Herald.Validation;
 
 /// <summary>docs/protocol.md "Streams": 1–128 characters of <c>A-Z a-z 0-9 _ . -</c>, not starting with <c>.</c>.</summary>
 internal static class StreamNames

@@ -1,4 +1,4 @@
-namespace Herald;
+namespace Herald.Validation;
 
 /// <summary>docs/protocol.md "Subscribe": a position is a canonical decimal in 0 … 9223372036854775807: no sign, no leading zeros, no spaces.</summary>
 internal static class StreamPosition

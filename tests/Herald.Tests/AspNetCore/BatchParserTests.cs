@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
-using Herald.AspNetCore;
+using Herald.Http.Formats;
+using Herald.Validation;
 
 namespace Herald.Tests.AspNetCore;
 

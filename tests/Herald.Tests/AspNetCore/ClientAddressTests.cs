@@ -1,5 +1,5 @@
 using System.Net;
-using Herald.AspNetCore;
+using Herald.Http.Security;
 using Microsoft.AspNetCore.Http;
 
 namespace Herald.Tests.AspNetCore;

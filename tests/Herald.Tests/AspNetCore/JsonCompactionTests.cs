@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
-using Herald.AspNetCore;
+using Herald.Http.Formats;
 
 namespace Herald.Tests.AspNetCore;
 

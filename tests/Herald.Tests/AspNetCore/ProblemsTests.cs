@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Herald.AspNetCore;
+using Herald.Http.Formats;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 

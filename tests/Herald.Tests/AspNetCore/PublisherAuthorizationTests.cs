@@ -1,5 +1,6 @@
 using System.Net;
-using Herald.AspNetCore;
+using Herald.Http.Formats;
+using Herald.Http.Security;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 

@@ -1,4 +1,6 @@
 using System.Text;
+using Herald.Hosting;
+using Herald.Publishing;
 using Microsoft.Extensions.Options;
 
 namespace Herald.Tests.Publishing;

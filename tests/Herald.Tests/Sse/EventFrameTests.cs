@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net.ServerSentEvents;
 using System.Text;
 using Herald.Sse;
+using Herald.Validation;
 
 namespace Herald.Tests.Sse;
 

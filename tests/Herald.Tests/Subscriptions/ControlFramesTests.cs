@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Net.ServerSentEvents;
 using System.Text;
-using Herald.Subscriptions;
+using Herald.Sse;
 
 namespace Herald.Tests.Subscriptions;
 

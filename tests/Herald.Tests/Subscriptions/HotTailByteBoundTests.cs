@@ -1,4 +1,6 @@
-using Herald.Subscriptions;
+using Herald.Delivery;
+using Herald.Sse;
+
 
 namespace Herald.Tests.Subscriptions;
 

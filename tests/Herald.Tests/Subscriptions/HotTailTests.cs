@@ -1,6 +1,6 @@
 using System.Text;
+using Herald.Delivery;
 using Herald.Sse;
-using Herald.Subscriptions;
 
 namespace Herald.Tests.Subscriptions;
 

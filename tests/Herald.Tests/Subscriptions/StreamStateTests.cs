@@ -1,4 +1,5 @@
-using Herald.Subscriptions;
+using Herald.Delivery;
+
 
 namespace Herald.Tests.Subscriptions;
 

@@ -1,3 +1,5 @@
+using Herald.Validation;
+
 namespace Herald.Tests.Validation;
 
 /// <summary>docs/protocol.md "Publish": an event type is 1–64 characters of <c>A-Z a-z 0-9 _ . : -</c>.</summary>

@@ -1,3 +1,5 @@
+using Herald.Validation;
+
 namespace Herald.Tests.Validation;
 
 /// <summary>docs/protocol.md "Publish": an <c>Idempotency-Key</c> is 1–200 characters in 0x21–0x7E.</summary>

@@ -1,3 +1,5 @@
+using Herald.Validation;
+
 namespace Herald.Tests.Validation;
 
 /// <summary>docs/protocol.md "Streams": 1–128 characters of <c>A-Z a-z 0-9 _ . -</c>, not starting with <c>.</c>.</summary>

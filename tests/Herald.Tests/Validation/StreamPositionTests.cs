@@ -1,3 +1,5 @@
+using Herald.Validation;
+
 namespace Herald.Tests.Validation;
 
 /// <summary>docs/protocol.md "Subscribe": a position is a canonical decimal in 0 … 9223372036854775807.</summary>

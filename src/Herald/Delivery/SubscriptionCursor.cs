@@ -1,0 +1,223 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Herald.Hosting;
+using Herald.Sse;
+
+namespace Herald.Delivery;
+
+/// <summary>
+/// One SSE connection as a cursor: "the last ID written to this socket" (docs/design.md). Replay and live are the same
+/// loop, so there is no seam between them: read after the cursor (hot tail, else store), write, flush, move the cursor;
+/// when there is nothing to read, wait for the stream's next wake-up.
+/// </summary>
+internal sealed class SubscriptionCursor
+{
+    // Bounds one coalesced write: large enough to amortize a flush, small enough to keep the pipe's memory in check.
+    private const int MaxEventsPerFlush = 1000;
+    private const int MaxBytesPerFlush = 256 * 1024;
+    private const int StorePageSize = 1000;
+    private const int CursorPageBytes = 1024 * 1024;
+
+    private readonly SubscriptionHub _hub;
+    private readonly IEventLog _log;
+    private readonly StreamState _state;
+    private readonly PipeWriter _output;
+    private readonly HeraldMetrics _metrics;
+    private readonly TimeSpan _heartbeatDue;
+    private readonly TimeSpan _retry;
+    private readonly long _maxPageBytes;
+    private readonly List<EncodedEvent> _batch = [];
+    private long _lastWrite;
+
+    public SubscriptionCursor(SubscriptionHub hub, IEventLog log, StreamState state, PipeWriter output, HeraldMetrics metrics, HeraldOptions options, long position)
+    {
+        _hub = hub;
+        _log = log;
+        _state = state;
+        _output = output;
+        _metrics = metrics;
+        _heartbeatDue = options.Heartbeat * 3 / 4;
+        _retry = options.Retry;
+        // A cursor catches up in pages of at most 1 MiB of data (less when MaxPageBytes says so): enough to keep the socket
+        // busy between reads, little to hold per slow subscriber. With 200-byte events the 1,000-event cap comes first.
+        _maxPageBytes = Math.Min(options.MaxPageBytes, CursorPageBytes);
+        Position = position;
+    }
+
+    /// <summary>The last ID written to the client.</summary>
+    public long Position { get; private set; }
+
+    /// <summary>The stream's last ID when the subscription started: what a replaying cursor is behind, before any new append.</summary>
+    public long StreamLastAtStart { get; init; }
+
+    /// <summary>The store's epoch this cursor's positions belong to (the one its <c>hello</c> named).</summary>
+    public required string Epoch { get; set; }
+
+    public async Task RunAsync(CancellationToken aborted)
+    {
+        _state.AddCursor(this);
+        try
+        {
+            await RunCoreAsync(aborted).ConfigureAwait(false);
+        }
+        finally
+        {
+            _state.RemoveCursor(this);
+        }
+    }
+
+    private async Task RunCoreAsync(CancellationToken aborted)
+    {
+        TimeProvider clock = _hub.TimeProvider;
+        _lastWrite = clock.GetTimestamp();
+        bool readStore = true; // the first pass always asks the store: the hot tail only knows what came after it was created
+
+        while (!aborted.IsCancellationRequested)
+        {
+            if (_hub.IsStopping)
+            {
+                await EndForShutdownAsync(aborted).ConfigureAwait(false);
+                return;
+            }
+
+            Task wake = _state.NextWake;
+            string epoch = _log.Epoch;
+            if (!ReferenceEquals(epoch, Epoch) && !string.Equals(epoch, Epoch, StringComparison.Ordinal))
+            {
+                if (!await ResetAsync(epoch, clock, aborted).ConfigureAwait(false))
+                {
+                    return;
+                }
+
+                readStore = true;
+                continue;
+            }
+
+            _batch.Clear();
+            if (_state.Tail.TryRead(Position, MaxEventsPerFlush, MaxBytesPerFlush, _batch))
+            {
+                if (!await WriteFromTailAsync(clock, aborted).ConfigureAwait(false))
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            if (readStore || _state.KnownLast > Position)
+            {
+                // Bounded in bytes as well as events: with 1 MiB events a page of 1,000 would hold a gigabyte per slow reader.
+                IReadOnlyList<StoredEvent> events = await _log.ReadAsync(_state.Name, Position, StorePageSize, _maxPageBytes, aborted).ConfigureAwait(false);
+                if (events.Count > 0)
+                {
+                    if (!await WriteFromStoreAsync(events, clock, aborted).ConfigureAwait(false))
+                    {
+                        return;
+                    }
+
+                    readStore = true;
+                    continue;
+                }
+
+                readStore = false;
+            }
+
+            if (clock.GetElapsedTime(_lastWrite) >= _heartbeatDue)
+            {
+                _output.Write(EventFrame.Heartbeat);
+                if (!await FlushAsync(clock, aborted).ConfigureAwait(false))
+                {
+                    return;
+                }
+            }
+
+            // A disconnect ends this cursor's wait alone (OperationCanceledException, which the endpoint expects), rather
+            // than waking every cursor of the stream: O(1) per disconnect, not O(subscribers).
+            await wake.WaitAsync(aborted).ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask<bool> WriteFromTailAsync(TimeProvider clock, CancellationToken aborted)
+    {
+        foreach (EncodedEvent e in _batch)
+        {
+            _output.Write(e.Frame);
+        }
+
+        Position = _batch[^1].Id;
+        long committed = _batch[0].CommittedTimestamp;
+        bool open = await FlushAsync(clock, aborted).ConfigureAwait(false);
+
+        // One observation per flush, of its oldest event: the worst lag in the batch, at a cost that does not grow with fan-out.
+        _metrics.DeliveryLag.Observe(clock.GetElapsedTime(committed).TotalSeconds);
+        _metrics.EventsDelivered.Inc(_batch.Count);
+        return open;
+    }
+
+    private async ValueTask<bool> WriteFromStoreAsync(IReadOnlyList<StoredEvent> events, TimeProvider clock, CancellationToken aborted)
+    {
+        long first = events[0].Id;
+        if (first > Position + 1)
+        {
+            // docs/protocol.md "Subscribe": history was trimmed past this cursor; say so instead of skipping silently.
+            ControlFrames.WriteGap(_output, Position, first);
+            _metrics.GapFrames.Inc();
+        }
+
+        // Flushed every MaxBytesPerFlush: the pipe applies backpressure only at a flush, so a page written whole would sit
+        // in memory as long as a slow client takes to read it.
+        long unflushed = 0;
+        int written = 0;
+        foreach (StoredEvent e in events)
+        {
+            EventFrame.Write(_output, e.Id, e.EventType, e.Data.Span);
+            Position = e.Id;
+            written++;
+            unflushed += e.Data.Length;
+            if (unflushed >= MaxBytesPerFlush)
+            {
+                unflushed = 0;
+                _metrics.EventsDelivered.Inc(written);
+                written = 0;
+                if (!await FlushAsync(clock, aborted).ConfigureAwait(false))
+                {
+                    return false;
+                }
+            }
+        }
+
+        _metrics.EventsDelivered.Inc(written);
+        return await FlushAsync(clock, aborted).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The store moved to a new epoch while this subscription was open (a distributed store found that Redis lost
+    /// writes): the client's position may name events that are gone, so it gets <c>reset</c> (docs/protocol.md) and every retained
+    /// event, as a client resuming with the old epoch would.
+    /// </summary>
+    private async ValueTask<bool> ResetAsync(string epoch, TimeProvider clock, CancellationToken aborted)
+    {
+        _state.EnsureEpoch(epoch);
+        StreamInfo info = await _log.GetInfoAsync(_state.Name, aborted).ConfigureAwait(false);
+        ControlFrames.WriteReset(_output, Position, info.Last, epoch);
+        _metrics.ResetFrames.Inc();
+        Position = (info.First ?? (info.Last + 1)) - 1;
+        Epoch = epoch;
+        return await FlushAsync(clock, aborted).ConfigureAwait(false);
+    }
+
+    private async ValueTask<bool> FlushAsync(TimeProvider clock, CancellationToken aborted)
+    {
+        FlushResult result = await _output.FlushAsync(aborted).ConfigureAwait(false);
+        _lastWrite = clock.GetTimestamp();
+        return !result.IsCompleted && !result.IsCanceled;
+    }
+
+    private async Task EndForShutdownAsync(CancellationToken aborted)
+    {
+        // docs/protocol.md "Operations": a randomized retry spreads the reconnects of every client of this node over time.
+        int retry = Random.Shared.Next((int)_retry.TotalMilliseconds, (int)_retry.TotalMilliseconds + 5000);
+        EventFrame.WriteRetry(_output, retry);
+        await _output.FlushAsync(aborted).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,225 @@
+using Herald.Http.Limits;
+using Herald.Http.Security;
+
+namespace Herald;
+
+/// <summary>How the Herald endpoints behave. Defaults are docs/protocol.md's.</summary>
+public sealed class HeraldOptions
+{
+    /// <summary>Events kept per stream (docs/protocol.md <c>--retention</c>, default 100,000).</summary>
+    public long Retention { get; set; } = 100_000;
+
+    /// <summary>How long an <c>Idempotency-Key</c> is remembered (default 24 h).</summary>
+    public TimeSpan IdempotencyWindow { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>Interval of the heartbeat comment on idle SSE connections (docs/protocol.md: default 15 s).</summary>
+    public TimeSpan Heartbeat { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>The <c>retry:</c> a new SSE response starts with (default 3 s).</summary>
+    public TimeSpan Retry { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>The largest body of a single publish (docs/protocol.md: 1 MiB).</summary>
+    public int MaxEventBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>The largest body of a batch publish (docs/protocol.md: 16 MiB).</summary>
+    public int MaxBatchBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>The most events one batch may carry (docs/protocol.md: 10,000).</summary>
+    public int MaxBatchEvents { get; set; } = 10_000;
+
+    /// <summary>Recent events per subscribed stream kept encoded in memory, so live delivery never touches the store.</summary>
+    public int HotTailCapacity { get; set; } = 4096;
+
+    /// <summary>
+    /// The most bytes of encoded frames one stream's hot tail holds (default 4 MiB); the oldest frames go first, the
+    /// newest always stays. Bounds a subscribed stream's memory whatever its events' sizes (docs/protocol.md "Limits").
+    /// </summary>
+    public long HotTailMaxBytes { get; set; } = 4L * 1024 * 1024;
+
+    /// <summary>
+    /// The most bytes of event data in one page read from the store: a subscriber's catch-up read and one <c>events</c>
+    /// response (default 4 MiB, <c>--max-page-bytes</c>). A page ends early rather than exceed it, and always holds at
+    /// least one event (docs/protocol.md "Limits").
+    /// </summary>
+    public int MaxPageBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// The shortest time between two wake-ups of a stream's subscribers for new events (default 5 ms). An event after a
+    /// quiet spell goes out at once; events that follow within the window go out together at its end, in one write per
+    /// subscriber instead of one per event. Longer: less CPU per event on busy streams with many subscribers, for up to
+    /// this much latency. Zero: every event is written as soon as it is appended. At most 1 s.
+    /// </summary>
+    public TimeSpan DeliveryWindow { get; set; } = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>
+    /// Bearer keys that may publish. Empty: publishing is accepted only from loopback addresses (docs/protocol.md "Security").
+    /// </summary>
+    public IList<string> PublisherKeys { get; } = [];
+
+    /// <summary>
+    /// Secret for subscriber JWTs (HS256, its UTF-8 bytes, at least 32). When set, subscribe, <c>info</c> and <c>events</c>
+    /// need a token whose <c>streams</c> claim lists the stream or <c>*</c> (docs/protocol.md "Security"). Null: subscribing is open.
+    /// </summary>
+    public string? SubscriberKey { get; set; }
+
+    /// <summary>The <c>iss</c> every subscriber token must carry; null (the default): not checked.</summary>
+    public string? SubscriberTokenIssuer { get; set; }
+
+    /// <summary>The <c>aud</c> every subscriber token must carry; null (the default): not checked.</summary>
+    public string? SubscriberTokenAudience { get; set; }
+
+    /// <summary>Tolerance for <c>exp</c> and <c>nbf</c> of subscriber tokens, for clocks that disagree a little (default 30 s).</summary>
+    public TimeSpan SubscriberTokenClockSkew { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Browser origins (e.g. <c>https://app.example.com</c>) allowed to call the Herald endpoints from other origins (CORS);
+    /// <c>*</c> allows any origin. Empty: no CORS headers. The host must run <c>app.UseCors()</c> (the standalone server does).
+    /// </summary>
+    public IList<string> CorsOrigins { get; } = [];
+
+    /// <summary>Open SSE subscriptions this node accepts in total; more get <c>503</c> with <c>Retry-After</c>. 0: no cap.</summary>
+    public int MaxConnections { get; set; } = 10_000;
+
+    /// <summary>
+    /// JSON reads (<c>info</c>, <c>events</c>, <c>GET /streams</c>) this node serves at once (default 256); more get
+    /// <c>503</c> with <c>Retry-After</c>. Each holds up to a page (<see cref="MaxPageBytes"/>) while its client reads. 0: no cap.
+    /// </summary>
+    public int MaxConcurrentReads { get; set; } = 256;
+
+    /// <summary>
+    /// Open SSE subscriptions per client IP address; more get <c>429</c> with <c>Retry-After</c>. 0: no cap. Behind a
+    /// reverse proxy, run ASP.NET Core's forwarded-headers middleware first so that the address is the client's.
+    /// </summary>
+    public int MaxConnectionsPerIp { get; set; } = 100;
+
+    /// <summary>
+    /// Publish requests (single or batch) per second per publisher (its key, else its IP address), as a token bucket;
+    /// over it: <c>429</c> with <c>Retry-After</c>. 0 (the default): no limit.
+    /// </summary>
+    public int PublishRateLimit { get; set; }
+
+    /// <summary>Publish requests a publisher may send at once above <see cref="PublishRateLimit"/> (the bucket's size). 0: one second's worth.</summary>
+    public int PublishBurst { get; set; }
+
+    /// <summary>Every problem with the options, each naming its option; empty when they are fine.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        List<string> errors = [];
+        if (Retention < 1)
+        {
+            errors.Add($"{nameof(Retention)} must be at least 1 (got {Retention}).");
+        }
+
+        if (IdempotencyWindow <= TimeSpan.Zero)
+        {
+            errors.Add($"{nameof(IdempotencyWindow)} must be positive.");
+        }
+
+        if (Heartbeat < TimeSpan.FromMilliseconds(100) || Heartbeat > TimeSpan.FromHours(1))
+        {
+            errors.Add($"{nameof(Heartbeat)} must be between 0.1 s and 1 h (got {Heartbeat.TotalSeconds} s).");
+        }
+
+        if (Retry < TimeSpan.FromMilliseconds(1) || Retry > TimeSpan.FromHours(1))
+        {
+            errors.Add($"{nameof(Retry)} must be between 1 ms and 1 h.");
+        }
+
+        if (MaxEventBytes < 1)
+        {
+            errors.Add($"{nameof(MaxEventBytes)} must be at least 1.");
+        }
+
+        if (MaxBatchBytes < 1)
+        {
+            errors.Add($"{nameof(MaxBatchBytes)} must be at least 1.");
+        }
+
+        if (MaxBatchEvents < 1)
+        {
+            errors.Add($"{nameof(MaxBatchEvents)} must be at least 1.");
+        }
+
+        if (DeliveryWindow < TimeSpan.Zero || DeliveryWindow > TimeSpan.FromSeconds(1))
+        {
+            errors.Add($"{nameof(DeliveryWindow)} must be between 0 and 1 s (got {DeliveryWindow.TotalMilliseconds} ms).");
+        }
+
+        if (HotTailMaxBytes < 1)
+        {
+            errors.Add($"{nameof(HotTailMaxBytes)} must be positive.");
+        }
+
+        if (MaxPageBytes < 1)
+        {
+            errors.Add($"{nameof(MaxPageBytes)} must be positive.");
+        }
+
+        if (HotTailCapacity is < 1 or > 1 << 20)
+        {
+            errors.Add($"{nameof(HotTailCapacity)} must be between 1 and 1048576.");
+        }
+
+        foreach (string key in PublisherKeys)
+        {
+            if (string.IsNullOrWhiteSpace(key) || key.Length < 16 || key.Any(char.IsWhiteSpace))
+            {
+                errors.Add($"{nameof(PublisherKeys)}: a publisher key must be at least 16 characters with no whitespace.");
+                break;
+            }
+        }
+
+        if (SubscriberKey is not null && System.Text.Encoding.UTF8.GetByteCount(SubscriberKey) < 32)
+        {
+            errors.Add($"{nameof(SubscriberKey)} must be at least 32 bytes of UTF-8 (HS256 needs a 256-bit key).");
+        }
+
+        if (SubscriberTokenClockSkew < TimeSpan.Zero || SubscriberTokenClockSkew > TimeSpan.FromHours(1))
+        {
+            errors.Add($"{nameof(SubscriberTokenClockSkew)} must be between 0 and 1 h.");
+        }
+
+        foreach (string origin in CorsOrigins)
+        {
+            if (!HeraldCors.IsValidOrigin(origin))
+            {
+                errors.Add($"{nameof(CorsOrigins)}: '{origin}' is not an origin (scheme://host[:port], no path) or '*'.");
+            }
+        }
+
+        if (MaxConcurrentReads < 0)
+        {
+            errors.Add($"{nameof(MaxConcurrentReads)} must be 0 (no cap) or more.");
+        }
+
+        if (MaxConnections < 0)
+        {
+            errors.Add($"{nameof(MaxConnections)} must be 0 (no cap) or more.");
+        }
+
+        if (MaxConnectionsPerIp < 0)
+        {
+            errors.Add($"{nameof(MaxConnectionsPerIp)} must be 0 (no cap) or more.");
+        }
+
+        if (PublishRateLimit < 0)
+        {
+            errors.Add($"{nameof(PublishRateLimit)} must be 0 (no limit) or more.");
+        }
+
+        if (PublishBurst < 0)
+        {
+            errors.Add($"{nameof(PublishBurst)} must be 0 (one second's worth) or more.");
+        }
+
+        return errors;
+    }
+
+    /// <summary>The options every store takes (retention, idempotency window, clock), for a store registered with <see cref="HeraldBuilder.UseStore"/>.</summary>
+    public EventLogOptions ToEventLogOptions(TimeProvider timeProvider) => new()
+    {
+        Retention = Retention,
+        IdempotencyWindow = IdempotencyWindow,
+        TimeProvider = timeProvider,
+    };
+}

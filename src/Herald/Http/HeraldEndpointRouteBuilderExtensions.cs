@@ -1,0 +1,94 @@
+using Herald.Hosting;
+using Herald.Http;
+using Herald.Http.Limits;
+using Herald.Http.Security;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Prometheus;
+
+namespace Herald;
+
+/// <summary>Maps Herald's HTTP contract (docs/protocol.md) onto an application's endpoints.</summary>
+public static class HeraldEndpointRouteBuilderExtensions
+{
+    /// <summary>
+    /// Maps the stream list (<c>GET</c> on the prefix itself), subscribe, publish, batch, <c>info</c> and <c>events</c>
+    /// under <paramref name="prefix"/> (docs/protocol.md uses <c>/streams</c>). Returns the group, so the usual conventions
+    /// (<c>RequireAuthorization</c>, <c>RequireCors</c>, <c>RequireRateLimiting</c>, <c>WithTags</c> and other OpenAPI
+    /// metadata) chain on it and reach each of these endpoints.
+    /// </summary>
+    public static RouteGroupBuilder MapHerald(this IEndpointRouteBuilder endpoints, string prefix = "/streams")
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        RouteGroupBuilder group = endpoints.MapGroup(prefix);
+
+        // The handlers are resolved per request (singletons: a cached lookup), not here: mapping must not open the store
+        // or read the options, so that bad options or an unusable store fail the host's start, with the option named.
+        group.MapGet(string.Empty, (HttpContext context) =>
+            LimitedReadAsync(context, static c => c.RequestServices.GetRequiredService<ReadEndpoints>().ListAsync(c)));
+        group.MapGet("/{name}", (HttpContext context, string name) =>
+            StoreFailureGuard.RunAsync(context, context.RequestServices.GetRequiredService<SubscribeEndpoint>().SubscribeAsync(context, name)));
+        group.MapPost("/{name}", (HttpContext context, string name) =>
+            StoreFailureGuard.RunAsync(context, context.RequestServices.GetRequiredService<PublishEndpoints>().PublishAsync(context, name)));
+        group.MapPost("/{name}/batch", (HttpContext context, string name) =>
+            StoreFailureGuard.RunAsync(context, context.RequestServices.GetRequiredService<PublishEndpoints>().PublishBatchAsync(context, name)));
+        group.MapGet("/{name}/info", (HttpContext context, string name) =>
+            LimitedReadAsync(context, c => c.RequestServices.GetRequiredService<ReadEndpoints>().InfoAsync(c, name)));
+        group.MapGet("/{name}/events", (HttpContext context, string name) =>
+            LimitedReadAsync(context, c => c.RequestServices.GetRequiredService<ReadEndpoints>().EventsAsync(c, name)));
+        if (CorsConfigured(endpoints.ServiceProvider))
+        {
+            group.RequireCors(HeraldCors.PolicyName); // the host runs app.UseCors(); see HeraldOptions.CorsOrigins
+        }
+
+        return group;
+    }
+
+    /// <summary>
+    /// Whether the options name CORS origins. Read at mapping time because CORS metadata must be on the endpoints (and
+    /// only when the host has CORS middleware); options that fail validation count as none here, so the host's start
+    /// still fails with the message that names the bad option.
+    /// </summary>
+    private static bool CorsConfigured(IServiceProvider services)
+    {
+        try
+        {
+            return services.GetRequiredService<Microsoft.Extensions.Options.IOptions<HeraldOptions>>().Value.CorsOrigins.Count > 0;
+        }
+        catch (Microsoft.Extensions.Options.OptionsValidationException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Maps <c>/healthz</c> (the process runs), <c>/readyz</c> (the store answers) and <c>/metrics</c> (Prometheus).</summary>
+    public static IEndpointConventionBuilder MapHeraldOperations(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        RouteGroupBuilder group = endpoints.MapGroup(string.Empty);
+        group.MapGet("/healthz", () => Results.Text("ok\n"));
+        group.MapGet("/readyz", async (IEventLog log, CancellationToken cancellationToken) =>
+        {
+            bool ready = await StoreReadiness.CheckAsync(log, cancellationToken).ConfigureAwait(false);
+            return ready ? Results.Text("ready\n") : Results.Text("not ready: the store does not answer\n", statusCode: StatusCodes.Status503ServiceUnavailable);
+        });
+        HeraldMetrics metrics = endpoints.ServiceProvider.GetRequiredService<HeraldMetrics>();
+        IServiceProvider services = endpoints.ServiceProvider;
+        metrics.Registry.AddBeforeCollectCallback(async cancellationToken =>
+            metrics.StoreReady.Set(await StoreReadiness.CheckAsync(services.GetRequiredService<IEventLog>(), cancellationToken).ConfigureAwait(false) ? 1 : 0));
+        group.MapMetrics("/metrics", metrics.Registry);
+        return group;
+    }
+
+    /// <summary>A JSON read under the node's cap on concurrent reads (<see cref="ReadLimits"/>), with the store's failures answered 503.</summary>
+    private static async Task LimitedReadAsync(HttpContext context, Func<HttpContext, Task> read)
+    {
+        using IDisposable? lease = await context.RequestServices.GetRequiredService<ReadLimits>().EnterAsync(context).ConfigureAwait(false);
+        if (lease is not null)
+        {
+            await StoreFailureGuard.RunAsync(context, read(context)).ConfigureAwait(false);
+        }
+    }
+}

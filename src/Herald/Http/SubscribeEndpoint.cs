@@ -1,0 +1,193 @@
+using System.IO.Pipelines;
+using Herald.Delivery;
+using Herald.Hosting;
+using Herald.Http.Formats;
+using Herald.Http.Limits;
+using Herald.Sse;
+using Herald.Validation;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
+
+namespace Herald.Http;
+
+/// <summary>docs/protocol.md "Subscribe": the resume position decides the first frames; then one cursor loop serves replay and live.</summary>
+internal sealed partial class SubscribeEndpoint
+{
+    private readonly IEventLog _log;
+    private readonly SubscriptionHub _hub;
+    private readonly HeraldOptions _options;
+    private readonly HeraldMetrics _metrics;
+    private readonly ILogger<SubscribeEndpoint> _logger;
+    private readonly CancellationToken _stopping;
+
+    public SubscribeEndpoint(IEventLog log, SubscriptionHub hub, IOptions<HeraldOptions> options, HeraldMetrics metrics, IHostApplicationLifetime lifetime, ILogger<SubscribeEndpoint> logger)
+    {
+        _stopping = lifetime.ApplicationStopping;
+        _log = log;
+        _hub = hub;
+        _options = options.Value;
+        _metrics = metrics;
+        _logger = logger;
+    }
+
+    public async Task SubscribeAsync(HttpContext context, string name)
+    {
+        if (!await HeraldGuards.MayReadStreamAsync(context, name))
+        {
+            return;
+        }
+
+        if (!TryReadPosition(context.Request, out long? position, out Problem? problem)
+            || !TryReadEpoch(context.Request, out string? epoch, out problem))
+        {
+            await Problems.WriteAsync(context, problem!);
+            return;
+        }
+
+        if (_hub.IsStopping || _stopping.IsCancellationRequested)
+        {
+            // docs/protocol.md "Operations": refused by closing the connection, never a non-200, which would stop a
+            // browser's EventSource for good; a closed connection makes it reconnect (to another node, or here later).
+            Log.RefusedWhileStopping(_logger, name);
+            context.Abort();
+            return;
+        }
+
+        using ConnectionLimits.ConnectionSlot? slot = await HeraldGuards.EnterSubscriptionAsync(context);
+        if (slot is null)
+        {
+            return;
+        }
+
+        StartEventStream(context);
+        CancellationToken aborted = context.RequestAborted;
+
+        // Acquire before reading the store's state: every append after this point reaches the stream's hot tail.
+        StreamState state = _hub.Acquire(name);
+        _metrics.Subscribers.Inc();
+        try
+        {
+            PipeWriter output = context.Response.BodyWriter;
+            string storeEpoch = _log.Epoch;
+            state.EnsureEpoch(storeEpoch);
+            StreamInfo info = await _log.GetInfoAsync(name, aborted);
+            EventFrame.WriteRetry(output, (int)_options.Retry.TotalMilliseconds);
+            ControlFrames.WriteHello(output, name, storeEpoch, info.Last);
+            (long cursor, string outcome) = Resume(output, position, epoch, storeEpoch, info);
+            _metrics.Resumes.WithLabels(outcome).Inc();
+            _metrics.ReplayDepth.Observe(Math.Max(0, info.Last - cursor));
+            Log.Subscribed(_logger, name, outcome, cursor);
+
+            var subscription = new SubscriptionCursor(_hub, _log, state, output, _metrics, _options, cursor) { StreamLastAtStart = info.Last, Epoch = storeEpoch };
+            await output.FlushAsync(aborted);
+            await subscription.RunAsync(aborted);
+            Log.Unsubscribed(_logger, name, subscription.Position);
+        }
+        catch (Exception ex) when (aborted.IsCancellationRequested && ex is OperationCanceledException or IOException)
+        {
+            // The client went away; it resumes with Last-Event-ID.
+        }
+        finally
+        {
+            _metrics.Subscribers.Dec();
+            _hub.Release(state);
+        }
+    }
+
+    /// <summary>Writes the gap or reset frame the position calls for, and returns where the cursor starts.</summary>
+    private (long Cursor, string Outcome) Resume(PipeWriter output, long? position, string? epoch, string storeEpoch, StreamInfo info)
+    {
+        if (position is not long after)
+        {
+            return (info.Last, "live");
+        }
+
+        // docs/protocol.md: a client ahead of the stream, or holding another store's epoch, gets reset, then every retained event.
+        if (after > info.Last || (epoch is not null && !string.Equals(epoch, storeEpoch, StringComparison.Ordinal)))
+        {
+            ControlFrames.WriteReset(output, after, info.Last, storeEpoch);
+            _metrics.ResetFrames.Inc();
+            return ((info.First ?? (info.Last + 1)) - 1, "reset");
+        }
+
+        if (info.First is long first && after + 1 < first)
+        {
+            ControlFrames.WriteGap(output, after, first);
+            _metrics.GapFrames.Inc();
+            return (first - 1, "gap");
+        }
+
+        return (after, "exact");
+    }
+
+    private static void StartEventStream(HttpContext context)
+    {
+        HttpResponse response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache";
+        response.Headers["X-Accel-Buffering"] = "no";
+
+        // Events must reach the client at once, even behind response buffering or compression (as SignalR's SSE transport does).
+        response.Headers.ContentEncoding = "identity";
+        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+    }
+
+    private static bool TryReadPosition(HttpRequest request, out long? position, out Problem? problem)
+    {
+        position = null;
+        problem = null;
+        (StringValues values, string source) = request.Headers.TryGetValue("Last-Event-ID", out StringValues header)
+            ? (header, "The Last-Event-ID header")
+            : (request.Query["lastEventId"], "The lastEventId query parameter");
+        if (values.Count == 0)
+        {
+            return true;
+        }
+
+        if (values.Count == 1 && StreamPosition.TryParse(values[0], out long parsed))
+        {
+            position = parsed;
+            return true;
+        }
+
+        problem = Problem.InvalidPosition(source);
+        return false;
+    }
+
+    private static bool TryReadEpoch(HttpRequest request, out string? epoch, out Problem? problem)
+    {
+        epoch = null;
+        problem = null;
+        StringValues values = request.Query["epoch"];
+        if (values.Count == 0)
+        {
+            return true;
+        }
+
+        if (values.Count == 1 && !string.IsNullOrEmpty(values[0]))
+        {
+            epoch = values[0];
+            return true;
+        }
+
+        problem = Problem.BadRequest("invalid-epoch", "Invalid epoch", "The epoch query parameter, when present, must appear once and not be empty.");
+        return false;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 2101, Level = LogLevel.Debug, Message = "Subscriber on {Stream} started ({Outcome}) after {Position}")]
+        public static partial void Subscribed(ILogger logger, string stream, string outcome, long position);
+
+        [LoggerMessage(EventId = 2103, Level = LogLevel.Debug, Message = "Subscription to {Stream} refused by closing the connection: the server is stopping")]
+        public static partial void RefusedWhileStopping(ILogger logger, string stream);
+
+        [LoggerMessage(EventId = 2102, Level = LogLevel.Debug, Message = "Subscriber on {Stream} ended at {Position}")]
+        public static partial void Unsubscribed(ILogger logger, string stream, long position);
+    }
+}
