@@ -30,6 +30,12 @@ internal sealed class HotTail
         _maxBytes = maxBytes;
     }
 
+    /// <summary>How many events the ring holds at most.</summary>
+    public int Capacity => _ring.Length;
+
+    /// <summary>How many bytes of frames the ring holds at most (beyond that only the newest frame).</summary>
+    public long MaxBytes => _maxBytes;
+
     /// <summary>The bytes of the frames held now (the writer's view).</summary>
     public long Bytes => Volatile.Read(ref _bytes);
 
@@ -46,7 +52,7 @@ internal sealed class HotTail
             Volatile.Write(ref _last, 0);
             Array.Clear(_ring); // drop the old run's frames: their bytes are no longer counted
             Volatile.Write(ref _ring[encoded.Id & _mask], encoded);
-            Volatile.Write(ref _bytes, encoded.Frame.Length);
+            Volatile.Write(ref _bytes, encoded.FrameLength);
             Volatile.Write(ref _first, encoded.Id);
             Volatile.Write(ref _last, encoded.Id);
             return;
@@ -56,20 +62,20 @@ internal sealed class HotTail
         if (encoded.Id - first >= _ring.Length)
         {
             // The slot about to be reused holds the oldest frame: it leaves the ring.
-            _bytes -= _ring[first & _mask]?.Frame.Length ?? 0;
+            _bytes -= _ring[first & _mask]?.FrameLength ?? 0;
             first++;
             Volatile.Write(ref _first, first);
         }
 
         Volatile.Write(ref _ring[encoded.Id & _mask], encoded);
-        _bytes += encoded.Frame.Length;
+        _bytes += encoded.FrameLength;
         Volatile.Write(ref _last, encoded.Id);
 
         // Then by bytes: drop the oldest frames (never the newest) until the rest fits.
         while (_bytes > _maxBytes && first < encoded.Id)
         {
             ref EncodedEvent? oldest = ref _ring[first & _mask];
-            _bytes -= oldest?.Frame.Length ?? 0;
+            _bytes -= oldest?.FrameLength ?? 0;
             first++;
             Volatile.Write(ref _first, first); // readers see the new first before the slot is emptied
             Volatile.Write(ref oldest, null);
@@ -105,7 +111,7 @@ internal sealed class HotTail
 
             into.Add(e);
             added++;
-            bytes += e.Frame.Length;
+            bytes += e.FrameLength;
         }
 
         return added > 0;

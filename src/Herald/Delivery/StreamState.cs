@@ -105,16 +105,22 @@ internal sealed class StreamState : IAppendObserver, IDisposable
         }
     }
 
-    /// <summary>Encodes what the store committed into the hot tail (once, for every subscriber) and wakes the cursors.</summary>
+    /// <summary>
+    /// Puts what the store committed into the hot tail and wakes the cursors. Runs on the store's thread, so it encodes
+    /// nothing (the first cursor that reads an event encodes it, once for every subscriber, and events the ring drops
+    /// unread are never encoded), and it skips what the ring's slots cannot hold: of a 10,000-event batch into 4,096
+    /// slots, the first 5,904 would be overwritten before anyone could read them.
+    /// </summary>
     public void OnAppended(EventsAppendedEventArgs appended)
     {
-        foreach (StoredEvent stored in appended.Events)
+        IReadOnlyList<StoredEvent> events = appended.Events;
+        HotTail tail = Tail;
+        for (int i = Math.Max(0, events.Count - tail.Capacity); i < events.Count; i++)
         {
-            byte[] frame = EventFrame.Encode(stored.Id, stored.EventType, stored.Data.Span);
-            Tail.Append(new EncodedEvent(stored.Id, frame, appended.CommittedTimestamp));
+            tail.Append(new EncodedEvent(events[i], appended.CommittedTimestamp));
         }
 
-        Advance(appended.Events[^1].Id);
+        Advance(events[^1].Id);
     }
 
     public void Advance(long last)
