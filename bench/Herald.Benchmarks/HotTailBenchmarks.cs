@@ -54,7 +54,7 @@ public class HotTailBenchmarks
         {
             _last++;
             EncodedEvent e = _next[_last & (Capacity - 1)];
-            _tail.Append(e with { Id = _last });
+            _tail.Append(new EncodedEvent(_last, e.Frame, 0));
         }
 
         return _last;

@@ -79,7 +79,7 @@ internal sealed partial class SubscribeEndpoint
             ControlFrames.WriteHello(output, name, storeEpoch, info.Last);
             (long cursor, string outcome) = Resume(output, position, epoch, storeEpoch, info);
             _metrics.Resumes.WithLabels(outcome).Inc();
-            _metrics.ReplayDepth.Observe(Math.Max(0, info.Last - cursor));
+            _metrics.ReplayDepth.Observe(ResumePlan.EventsToReplay(cursor, info));
             Log.Subscribed(_logger, name, outcome, cursor);
 
             var subscription = new SubscriptionCursor(_hub, _log, state, output, _metrics, _options, cursor) { StreamLastAtStart = info.Last, Epoch = storeEpoch };
@@ -98,30 +98,17 @@ internal sealed partial class SubscribeEndpoint
         }
     }
 
-    /// <summary>Writes the gap or reset frame the position calls for, and returns where the cursor starts.</summary>
+    /// <summary>Decides where the cursor starts and writes the <c>reset</c> frame that calls for.</summary>
     private (long Cursor, string Outcome) Resume(PipeWriter output, long? position, string? epoch, string storeEpoch, StreamInfo info)
     {
-        if (position is not long after)
+        ResumePlan plan = ResumePlan.Decide(position, epoch, storeEpoch, info);
+        if (plan.Outcome == ResumeOutcome.Reset)
         {
-            return (info.Last, "live");
-        }
-
-        // docs/protocol.md: a client ahead of the stream, or holding another store's epoch, gets reset, then every retained event.
-        if (after > info.Last || (epoch is not null && !string.Equals(epoch, storeEpoch, StringComparison.Ordinal)))
-        {
-            ControlFrames.WriteReset(output, after, info.Last, storeEpoch);
+            ControlFrames.WriteReset(output, position!.Value, info.Last, storeEpoch);
             _metrics.ResetFrames.Inc();
-            return ((info.First ?? (info.Last + 1)) - 1, "reset");
         }
 
-        if (info.First is long first && after + 1 < first)
-        {
-            ControlFrames.WriteGap(output, after, first);
-            _metrics.GapFrames.Inc();
-            return (first - 1, "gap");
-        }
-
-        return (after, "exact");
+        return (plan.Cursor, plan.OutcomeName);
     }
 
     private static void StartEventStream(HttpContext context)

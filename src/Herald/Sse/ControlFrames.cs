@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Text.Json;
-using Herald.Sse;
 
 namespace Herald.Sse;
 
