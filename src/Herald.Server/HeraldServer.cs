@@ -31,18 +31,7 @@ internal static class HeraldServer
             o.UseUtcTimestamp = true;
         });
 
-        HeraldBuilder herald = builder.Services.AddHerald(o =>
-        {
-            o.Retention = settings.Retention;
-            o.Heartbeat = settings.Heartbeat;
-            o.DeliveryWindow = settings.DeliveryWindow;
-            foreach (string key in settings.PublisherKeys)
-            {
-                o.PublisherKeys.Add(key);
-            }
-
-            ServerLimits.Apply(o, settings);
-        });
+        HeraldBuilder herald = builder.Services.AddHerald(o => o.CopyFrom(settings.Herald));
         if (settings.Store.Kind == StoreKind.Sqlite)
         {
             herald.UseSqlite(settings.Store.Path!, settings.SqliteSynchronousFull);

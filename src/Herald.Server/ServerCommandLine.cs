@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
+using Herald.Hosting;
 
 namespace Herald.Server;
 
@@ -14,6 +15,9 @@ internal static class ServerCommandLine
     /// <summary>The settings to run with, or the exit code to leave with (help printed: 0; bad options: 2).</summary>
     public static (ServerSettings? Settings, int ExitCode) Parse(string[] args, TextWriter output, TextWriter error)
     {
+        // One source of defaults: Herald's own options default as the library does, the server's as ServerSettings does.
+        HeraldOptions heraldDefaults = new();
+        ServerSettings serverDefaults = new();
         Option<string> urls = new("--urls") { Description = "Address to listen on. Binds to loopback unless told otherwise.", DefaultValueFactory = _ => ServerSettings.DefaultUrls, HelpName = "url" };
         Option<string> store = new("--store")
         {
@@ -21,21 +25,21 @@ internal static class ServerCommandLine
             DefaultValueFactory = _ => ServerSettings.DefaultStore,
             HelpName = "uri",
         };
-        Option<long> retention = new("--retention") { Description = "Events kept per stream; at least the last N stay readable.", DefaultValueFactory = _ => 100_000, HelpName = "events" };
+        Option<long> retention = new("--retention") { Description = "Events kept per stream; at least the last N stay readable.", DefaultValueFactory = _ => heraldDefaults.Retention, HelpName = "events" };
         Option<string[]> publisherKeys = new("--publisher-key") { Description = "Bearer key that may publish (repeatable). Without any, only loopback clients may publish.", HelpName = "key", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
         Option<string> subscriberKey = new("--subscriber-key")
         {
             Description = "Secret (at least 32 bytes) for subscriber JWTs (HS256). When set, subscribe, info and events need a token with an exp and a 'streams' claim listing the stream or *, in 'Authorization: Bearer' or ?access_token=.",
             HelpName = "secret",
         };
-        Option<double> heartbeat = new("--heartbeat") { Description = "Seconds between heartbeat comments on idle streams.", DefaultValueFactory = _ => 15, HelpName = "seconds" };
+        Option<double> heartbeat = new("--heartbeat") { Description = "Seconds between heartbeat comments on idle streams.", DefaultValueFactory = _ => heraldDefaults.Heartbeat.TotalSeconds, HelpName = "seconds" };
         Option<double> deliveryWindow = new("--delivery-window")
         {
             Description = "Milliseconds events that follow one another on a stream are gathered into one write per subscriber: less CPU on busy streams, up to this much latency. 0: write every event at once.",
-            DefaultValueFactory = _ => 5,
+            DefaultValueFactory = _ => heraldDefaults.DeliveryWindow.TotalMilliseconds,
             HelpName = "ms",
         };
-        Option<double> shutdownTimeout = new("--shutdown-timeout") { Description = "Seconds a graceful stop (SIGTERM) may take before requests are cut off.", DefaultValueFactory = _ => 10, HelpName = "seconds" };
+        Option<double> shutdownTimeout = new("--shutdown-timeout") { Description = "Seconds a graceful stop (SIGTERM) may take before requests are cut off.", DefaultValueFactory = _ => serverDefaults.ShutdownTimeout.TotalSeconds, HelpName = "seconds" };
         Option<string> synchronous = new("--sqlite-synchronous") { Description = "full (an acknowledged event survives power loss) or normal (survives a process crash, faster).", DefaultValueFactory = _ => "full", HelpName = "mode" };
         synchronous.AcceptOnlyFromAmong("full", "normal");
         Option<int> waitReplicas = new("--redis-wait-replicas")
@@ -55,11 +59,11 @@ internal static class ServerCommandLine
             AllowMultipleArgumentsPerToken = false,
         };
         Option<string[]> corsOrigins = new("--cors-origin") { Description = "Origin (scheme://host[:port]) whose browser pages may call the stream endpoints (repeatable); * allows any origin.", HelpName = "origin", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
-        Option<int> maxConnections = new("--max-connections") { Description = "Open SSE subscriptions this node accepts; more get 503 with Retry-After. 0: no cap.", DefaultValueFactory = _ => 10_000, HelpName = "n" };
+        Option<int> maxConnections = new("--max-connections") { Description = "Open SSE subscriptions this node accepts; more get 503 with Retry-After. 0: no cap.", DefaultValueFactory = _ => heraldDefaults.MaxConnections, HelpName = "n" };
         Option<int> maxConnectionsPerIp = new("--max-connections-per-ip")
         {
             Description = "Open SSE subscriptions per client IP address; more get 429 with Retry-After. 0: no cap. Behind a reverse proxy the address is the one its X-Forwarded-For names (see --trusted-proxy); raise it (or 0) for load tests from one address.",
-            DefaultValueFactory = _ => 100,
+            DefaultValueFactory = _ => heraldDefaults.MaxConnectionsPerIp,
             HelpName = "n",
         };
         Option<string[]> trustedProxies = new("--trusted-proxy")
@@ -69,15 +73,15 @@ internal static class ServerCommandLine
             Arity = ArgumentArity.OneOrMore,
             AllowMultipleArgumentsPerToken = false,
         };
-        Option<int> publishRate = new("--publish-rate") { Description = "Publish requests per second per publisher (its key, else its IP), as a token bucket; over it: 429 with Retry-After. 0: no limit.", DefaultValueFactory = _ => 0, HelpName = "per-second" };
-        Option<int> publishBurst = new("--publish-burst") { Description = "Publish requests a publisher may send at once above --publish-rate. 0: one second's worth.", DefaultValueFactory = _ => 0, HelpName = "requests" };
-        Option<int> maxEventBytes = new("--max-event-bytes") { Description = "Largest body of a single publish; larger: 413.", DefaultValueFactory = _ => 1024 * 1024, HelpName = "bytes" };
-        Option<int> maxHttpConnections = new("--max-http-connections") { Description = "TCP connections the server keeps open at once, subscriptions, publishers and reads together; more wait in the listen backlog. Default: --max-connections + 1000. 0: no cap.", DefaultValueFactory = _ => 11_000, HelpName = "n" };
-        Option<int> maxConcurrentReads = new("--max-concurrent-reads") { Description = "info, events and stream-list requests served at once; more get 503 with Retry-After. 0: no cap.", DefaultValueFactory = _ => 256, HelpName = "n" };
-        Option<int> maxPageBytes = new("--max-page-bytes") { Description = "Most bytes of event data in one page read from the store: an events response and each catch-up read of a subscriber; a page ends early rather than exceed it, and always holds one event.", DefaultValueFactory = _ => 4 * 1024 * 1024, HelpName = "bytes" };
-        Option<int> maxBatchBytes = new("--max-batch-bytes") { Description = "Largest body of a batch publish; larger: 413.", DefaultValueFactory = _ => 16 * 1024 * 1024, HelpName = "bytes" };
-        Option<int> maxHeadersBytes = new("--max-request-headers-bytes") { Description = "Largest total size of a request's headers; larger: 431.", DefaultValueFactory = _ => 32 * 1024, HelpName = "bytes" };
-        Option<int> maxLineBytes = new("--max-request-line-bytes") { Description = "Largest request line (method, path and query); longer: 414.", DefaultValueFactory = _ => 8 * 1024, HelpName = "bytes" };
+        Option<int> publishRate = new("--publish-rate") { Description = "Publish requests per second per publisher (its key, else its IP), as a token bucket; over it: 429 with Retry-After. 0: no limit.", DefaultValueFactory = _ => heraldDefaults.PublishRateLimit, HelpName = "per-second" };
+        Option<int> publishBurst = new("--publish-burst") { Description = "Publish requests a publisher may send at once above --publish-rate. 0: one second's worth.", DefaultValueFactory = _ => heraldDefaults.PublishBurst, HelpName = "requests" };
+        Option<int> maxEventBytes = new("--max-event-bytes") { Description = "Largest body of a single publish; larger: 413.", DefaultValueFactory = _ => heraldDefaults.MaxEventBytes, HelpName = "bytes" };
+        Option<int> maxHttpConnections = new("--max-http-connections") { Description = "TCP connections the server keeps open at once, subscriptions, publishers and reads together; more wait in the listen backlog. Default: --max-connections + 1000. 0: no cap.", DefaultValueFactory = _ => serverDefaults.MaxHttpConnections, HelpName = "n" };
+        Option<int> maxConcurrentReads = new("--max-concurrent-reads") { Description = "info, events and stream-list requests served at once; more get 503 with Retry-After. 0: no cap.", DefaultValueFactory = _ => heraldDefaults.MaxConcurrentReads, HelpName = "n" };
+        Option<int> maxPageBytes = new("--max-page-bytes") { Description = "Most bytes of event data in one page read from the store: an events response and each catch-up read of a subscriber; a page ends early rather than exceed it, and always holds one event.", DefaultValueFactory = _ => heraldDefaults.MaxPageBytes, HelpName = "bytes" };
+        Option<int> maxBatchBytes = new("--max-batch-bytes") { Description = "Largest body of a batch publish; larger: 413.", DefaultValueFactory = _ => heraldDefaults.MaxBatchBytes, HelpName = "bytes" };
+        Option<int> maxHeadersBytes = new("--max-request-headers-bytes") { Description = "Largest total size of a request's headers; larger: 431.", DefaultValueFactory = _ => serverDefaults.MaxRequestHeadersBytes, HelpName = "bytes" };
+        Option<int> maxLineBytes = new("--max-request-line-bytes") { Description = "Largest request line (method, path and query); longer: 414.", DefaultValueFactory = _ => serverDefaults.MaxRequestLineBytes, HelpName = "bytes" };
 
         RootCommand root = new("Herald: a Server-Sent Events hub whose event IDs are 1, 2, 3, … per stream, never reused or reset.")
         {
@@ -109,26 +113,7 @@ internal static class ServerCommandLine
             return Fail(error, $"--urls must be an http:// or https:// address, not '{urlValue}'");
         }
 
-        long retentionValue = result.GetValue(retention);
-        double heartbeatValue = result.GetValue(heartbeat);
         double shutdownValue = result.GetValue(shutdownTimeout);
-        string[] keys = result.GetValue(publisherKeys) ?? [];
-        if (retentionValue < 1)
-        {
-            return Fail(error, "--retention must be at least 1");
-        }
-
-        if (heartbeatValue is < 0.1 or > 3600)
-        {
-            return Fail(error, "--heartbeat must be between 0.1 and 3600 seconds");
-        }
-
-        double windowValue = result.GetValue(deliveryWindow);
-        if (windowValue is < 0 or > 1000)
-        {
-            return Fail(error, "--delivery-window must be between 0 and 1000 milliseconds");
-        }
-
         if (shutdownValue is < 0 or > 3600)
         {
             return Fail(error, "--shutdown-timeout must be between 0 and 3600 seconds");
@@ -145,17 +130,67 @@ internal static class ServerCommandLine
             return Fail(error, "--redis-wait-replicas needs a redis:// store");
         }
 
-        if (keys.Any(k => k.Length < 16 || k.Any(char.IsWhiteSpace)))
+        if (result.GetResult(subscriberKey) is not null && result.GetValue(subscriberKey) is null)
         {
-            return Fail(error, "--publisher-key must be at least 16 characters with no whitespace");
+            return Fail(error, "--subscriber-key needs a value");
         }
 
-        if (ServerLimitOptions.Check(result, subscriberKey, corsOrigins, [maxConnections, maxConnectionsPerIp, publishRate, publishBurst, maxHttpConnections, maxConcurrentReads], [maxEventBytes, maxBatchBytes, maxPageBytes, maxHeadersBytes, maxLineBytes], [maxHeadersBytes, maxLineBytes]) is string limitError)
+        if (ServerLimitOptions.Check(result, [maxHttpConnections], [maxEventBytes, maxBatchBytes, maxPageBytes, maxHeadersBytes, maxLineBytes], [maxHeadersBytes, maxLineBytes]) is string limitError)
         {
             return Fail(error, limitError);
         }
 
-        if ((result.GetValue(subscriberIssuer) is not null || result.GetValue(subscriberAudience) is not null) && result.GetValue(subscriberKey) is null)
+        HeraldOptions herald = new()
+        {
+            Retention = result.GetValue(retention),
+            Heartbeat = Duration(result.GetValue(heartbeat), TimeSpan.FromSeconds),
+            DeliveryWindow = Duration(result.GetValue(deliveryWindow), TimeSpan.FromMilliseconds),
+            SubscriberKey = result.GetValue(subscriberKey),
+            SubscriberTokenIssuer = result.GetValue(subscriberIssuer),
+            SubscriberTokenAudience = result.GetValue(subscriberAudience),
+            MaxConnections = result.GetValue(maxConnections),
+            MaxConnectionsPerIp = result.GetValue(maxConnectionsPerIp),
+            PublishRateLimit = result.GetValue(publishRate),
+            PublishBurst = result.GetValue(publishBurst),
+            MaxEventBytes = result.GetValue(maxEventBytes),
+            MaxBatchBytes = result.GetValue(maxBatchBytes),
+            MaxPageBytes = result.GetValue(maxPageBytes),
+            MaxConcurrentReads = result.GetValue(maxConcurrentReads),
+        };
+        foreach (string key in result.GetValue(publisherKeys) ?? [])
+        {
+            herald.PublisherKeys.Add(key);
+        }
+
+        foreach (string origin in result.GetValue(corsOrigins) ?? [])
+        {
+            herald.CorsOrigins.Add(origin);
+        }
+
+        // The library's one validator, its messages naming the command-line option each property came from.
+        Dictionary<string, Option> optionOf = new(StringComparer.Ordinal)
+        {
+            [nameof(HeraldOptions.Retention)] = retention,
+            [nameof(HeraldOptions.Heartbeat)] = heartbeat,
+            [nameof(HeraldOptions.DeliveryWindow)] = deliveryWindow,
+            [nameof(HeraldOptions.PublisherKeys)] = publisherKeys,
+            [nameof(HeraldOptions.SubscriberKey)] = subscriberKey,
+            [nameof(HeraldOptions.CorsOrigins)] = corsOrigins,
+            [nameof(HeraldOptions.MaxConnections)] = maxConnections,
+            [nameof(HeraldOptions.MaxConnectionsPerIp)] = maxConnectionsPerIp,
+            [nameof(HeraldOptions.PublishRateLimit)] = publishRate,
+            [nameof(HeraldOptions.PublishBurst)] = publishBurst,
+            [nameof(HeraldOptions.MaxEventBytes)] = maxEventBytes,
+            [nameof(HeraldOptions.MaxBatchBytes)] = maxBatchBytes,
+            [nameof(HeraldOptions.MaxPageBytes)] = maxPageBytes,
+            [nameof(HeraldOptions.MaxConcurrentReads)] = maxConcurrentReads,
+        };
+        if (herald.FindProblems() is [OptionProblem problem, ..])
+        {
+            return Fail(error, $"{(optionOf.TryGetValue(problem.Option, out Option? option) ? option!.Name : problem.Option)} {problem.Problem}");
+        }
+
+        if ((herald.SubscriberTokenIssuer is not null || herald.SubscriberTokenAudience is not null) && herald.SubscriberKey is null)
         {
             return Fail(error, "--subscriber-issuer and --subscriber-audience need --subscriber-key");
         }
@@ -179,37 +214,26 @@ internal static class ServerCommandLine
 
         return (new ServerSettings
         {
+            Herald = herald,
             Urls = urlValue,
             Store = location,
-            Retention = retentionValue,
-            PublisherKeys = keys,
-            Heartbeat = TimeSpan.FromSeconds(heartbeatValue),
             ShutdownTimeout = TimeSpan.FromSeconds(shutdownValue),
-            DeliveryWindow = TimeSpan.FromMilliseconds(windowValue),
             SqliteSynchronousFull = result.GetValue(synchronous) == "full",
             RedisWaitReplicas = waitReplicasValue,
-            SubscriberKey = result.GetValue(subscriberKey),
-            SubscriberIssuer = result.GetValue(subscriberIssuer),
-            SubscriberAudience = result.GetValue(subscriberAudience),
             AllowedHosts = hosts.Length > 0 ? hosts : AllowedHosts.DefaultFor(uri),
-            CorsOrigins = result.GetValue(corsOrigins) ?? [],
             TrustedProxies = proxies.Count > 0 ? proxies : TrustedProxies.Default,
-            MaxConnections = result.GetValue(maxConnections),
-            MaxConnectionsPerIp = result.GetValue(maxConnectionsPerIp),
-            PublishRate = result.GetValue(publishRate),
-            PublishBurst = result.GetValue(publishBurst),
-            MaxEventBytes = result.GetValue(maxEventBytes),
-            MaxBatchBytes = result.GetValue(maxBatchBytes),
-            MaxPageBytes = result.GetValue(maxPageBytes),
             // Unless given: room above the subscription cap for publishers and reads, following --max-connections.
             MaxHttpConnections = result.GetResult(maxHttpConnections) is { Implicit: false }
                 ? result.GetValue(maxHttpConnections)
-                : result.GetValue(maxConnections) is 0 ? 0 : result.GetValue(maxConnections) + 1000,
-            MaxConcurrentReads = result.GetValue(maxConcurrentReads),
+                : herald.MaxConnections is 0 ? 0 : herald.MaxConnections + 1000,
             MaxRequestHeadersBytes = result.GetValue(maxHeadersBytes),
             MaxRequestLineBytes = result.GetValue(maxLineBytes),
         }, 0);
     }
+
+    /// <summary>A duration from a number of units; one no TimeSpan can hold becomes the largest, for the validator to refuse.</summary>
+    private static TimeSpan Duration(double value, Func<double, TimeSpan> from) =>
+        double.IsFinite(value) && Math.Abs(value) < 1e9 ? from(value) : (value < 0 ? TimeSpan.MinValue : TimeSpan.MaxValue);
 
     private static (ServerSettings?, int) Fail(TextWriter error, string message)
     {

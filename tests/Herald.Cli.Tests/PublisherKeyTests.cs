@@ -10,7 +10,7 @@ public sealed class PublisherKeyTests
     [Fact]
     public async Task The_key_option_authorizes_publishing_and_a_missing_key_is_refused_without_printing_it()
     {
-        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { PublisherKeys = [Key] });
+        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { Herald = { PublisherKeys = { Key } } });
 
         (int refused, _, string refusal) = await CliRun.RunAsync("publish", "cli-keyed", "x", "--server", host.BaseAddress.ToString());
         (int accepted, string id, _) = await CliRun.RunAsync("publish", "cli-keyed", "x", "--key", Key, "--server", host.BaseAddress.ToString());

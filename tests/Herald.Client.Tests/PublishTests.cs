@@ -114,7 +114,7 @@ public sealed class PublishTests(MemoryHostFixture fixture) : IClassFixture<Memo
     [Fact]
     public async Task Publish_PublisherKeys_SendsTheKeyAsBearerAndAWrongKeyIs401()
     {
-        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { PublisherKeys = ["right-publisher-key-0001"] });
+        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { Herald = { PublisherKeys = { "right-publisher-key-0001" } } });
         await using HeraldClient right = new(Clients.Options(host.BaseAddress) with { PublisherKey = "right-publisher-key-0001" });
         await using HeraldClient wrong = new(Clients.Options(host.BaseAddress) with { PublisherKey = "wrong-publisher-key-0002" });
 

@@ -61,7 +61,7 @@ public sealed class SubscribeTests(MemoryHostFixture fixture) : IClassFixture<Me
     [Fact]
     public async Task Subscribe_HistoryTrimmed_YieldsGapThenEventsFromFirstRetained()
     {
-        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { Retention = 10 });
+        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { Herald = { Retention = 10 } });
         await host.Client.PublishBatchAsync("c-gap", Enumerable.Range(1, 50).Select(i => $"e{i}"));
         long first = (await host.Client.GetInfoAsync("c-gap")).First!.Value;
         Assert.True(first > 2, $"retention 10 must have trimmed the stream; first = {first}");

@@ -61,7 +61,7 @@ public sealed class AuthorizerTests
     {
         CountingAuthorizer authorizer = new();
         await using HeraldHost host = await HeraldHost.StartAsync(
-            new ServerSettings { PublisherKeys = [PublisherKey] },
+            new ServerSettings { Herald = { PublisherKeys = { PublisherKey } } },
             b => b.Services.AddSingleton<IHeraldAuthorizer>(authorizer));
 
         using HttpResponseMessage noKey = await SendAsync(host.Client, HttpMethod.Post, "/streams/checked");

@@ -85,11 +85,11 @@ public sealed class CommandLineTests
         Assert.NotNull(settings);
         Assert.Equal("http://127.0.0.1:5080", settings.Urls);
         Assert.Equal("sqlite:./data/herald.db", settings.Store.ToString());
-        Assert.Equal(100_000, settings.Retention);
-        Assert.Equal(TimeSpan.FromSeconds(15), settings.Heartbeat);
+        Assert.Equal(100_000, settings.Herald.Retention);
+        Assert.Equal(TimeSpan.FromSeconds(15), settings.Herald.Heartbeat);
         Assert.Equal(TimeSpan.FromSeconds(10), settings.ShutdownTimeout);
-        Assert.Equal(TimeSpan.FromMilliseconds(5), settings.DeliveryWindow);
-        Assert.Empty(settings.PublisherKeys);
+        Assert.Equal(TimeSpan.FromMilliseconds(5), settings.Herald.DeliveryWindow);
+        Assert.Empty(settings.Herald.PublisherKeys);
     }
 
     [Theory]
@@ -101,7 +101,7 @@ public sealed class CommandLineTests
         (ServerSettings? settings, int exitCode) = ServerCommandLine.Parse(["--delivery-window", value], TextWriter.Null, TextWriter.Null);
 
         Assert.Equal(0, exitCode);
-        Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), settings!.DeliveryWindow);
+        Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), settings!.Herald.DeliveryWindow);
     }
 
     [Fact]
@@ -113,9 +113,9 @@ public sealed class CommandLineTests
             TextWriter.Null);
 
         Assert.NotNull(settings);
-        Assert.Equal(["first-key-0123456789", "second-key-0123456789"], settings.PublisherKeys);
+        Assert.Equal(["first-key-0123456789", "second-key-0123456789"], settings.Herald.PublisherKeys);
         Assert.Equal(StoreLocation.Parse("memory:"), settings.Store);
-        Assert.Equal(10, settings.Retention);
+        Assert.Equal(10, settings.Herald.Retention);
     }
 
     internal static void AssertOneLine(string error, string[] args)

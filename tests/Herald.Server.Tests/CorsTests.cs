@@ -12,7 +12,7 @@ public sealed class CorsTests
     [Fact]
     public async Task Get_AllowedOrigin_GetsAllowOriginOnInfoAndEventStream()
     {
-        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { CorsOrigins = [Allowed] });
+        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { Herald = { CorsOrigins = { Allowed } } });
 
         foreach (string path in new[] { "/streams/c/info", "/streams/c" })
         {
@@ -26,7 +26,7 @@ public sealed class CorsTests
     [Fact]
     public async Task Get_OtherOrigin_GetsNoCorsHeaders()
     {
-        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { CorsOrigins = [Allowed] });
+        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { Herald = { CorsOrigins = { Allowed } } });
 
         using HttpResponseMessage response = await SendAsync(host, HttpMethod.Get, "/streams/c/info", Other);
 
@@ -37,7 +37,7 @@ public sealed class CorsTests
     [Fact]
     public async Task Preflight_PublishFromAllowedOrigin_AllowsPostAndApiHeaders()
     {
-        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { CorsOrigins = [Allowed, "http://localhost:3000"] });
+        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { Herald = { CorsOrigins = { Allowed, "http://localhost:3000" } } });
 
         using HttpResponseMessage response = await SendAsync(host, HttpMethod.Options, "/streams/c", Allowed, r =>
         {
@@ -63,7 +63,7 @@ public sealed class CorsTests
     [Fact]
     public async Task Preflight_OtherOrigin_IsNotAllowed()
     {
-        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { CorsOrigins = [Allowed] });
+        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { Herald = { CorsOrigins = { Allowed } } });
 
         using HttpResponseMessage response = await SendAsync(host, HttpMethod.Options, "/streams/c", Other, r => r.Headers.Add("Access-Control-Request-Method", "POST"));
 
@@ -74,7 +74,7 @@ public sealed class CorsTests
     [Fact]
     public async Task Get_StarOrigin_AllowsAnyOrigin()
     {
-        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { CorsOrigins = ["*"] });
+        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { Herald = { CorsOrigins = { "*" } } });
 
         using HttpResponseMessage response = await SendAsync(host, HttpMethod.Get, "/streams/c/info", Other);
 

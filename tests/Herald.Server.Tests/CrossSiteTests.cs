@@ -30,7 +30,7 @@ public sealed class CrossSiteTests
     [Fact]
     public async Task Publish_FromTheServersOwnOriginOrAnAllowedOne_IsAccepted_AndReadsIgnoreOrigin()
     {
-        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { CorsOrigins = ["https://app.example"] });
+        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { Herald = { CorsOrigins = { "https://app.example" } } });
         string own = host.BaseAddress.GetLeftPart(UriPartial.Authority);
 
         using HttpResponseMessage fromConsole = await PostAsync(host, "/streams/xs", "a", origin: own);
@@ -50,7 +50,7 @@ public sealed class CrossSiteTests
     [Fact]
     public async Task Publish_AnyOriginAllowedByStar_IsAccepted()
     {
-        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { CorsOrigins = ["*"] });
+        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { Herald = { CorsOrigins = { "*" } } });
 
         using HttpResponseMessage response = await PostAsync(host, "/streams/xs", "a", origin: "https://anyone.example");
 

@@ -61,7 +61,7 @@ public sealed class FrameHygieneTests
     [Fact]
     public async Task Subscribe_ControlFramesAndHeartbeats_HaveNoCrAndNoEmptyId()
     {
-        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { Retention = 10, Heartbeat = TimeSpan.FromMilliseconds(200) });
+        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { Herald = { Retention = 10, Heartbeat = TimeSpan.FromMilliseconds(200) } });
         await host.Client.PublishBatchAsync("control", Enumerable.Range(1, 40).Select(i => $"line\r\n{i}"));
 
         await using SseClient gap = await SseClient.ConnectAsync(host.Client, "/streams/control", lastEventId: "1");

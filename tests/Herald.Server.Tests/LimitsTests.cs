@@ -17,7 +17,7 @@ public sealed class LimitsTests
     [Fact]
     public async Task Subscribe_OverPerIpCap_Answers429WhileOthersAreServedAndAClosedSlotIsReused()
     {
-        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { MaxConnectionsPerIp = 3 });
+        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { Herald = { MaxConnectionsPerIp = 3 } });
         List<SseClient> open = [];
         try
         {
@@ -64,7 +64,7 @@ public sealed class LimitsTests
     [Fact]
     public async Task Subscribe_OverTotalCap_Answers503WithRetryAfterAndPublishingGoesOn()
     {
-        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { MaxConnections = 3, MaxConnectionsPerIp = 0 });
+        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { Herald = { MaxConnections = 3, MaxConnectionsPerIp = 0 } });
         using HttpClient other = LoopbackSource.CreateClient(host.BaseAddress, s_otherClient);
         await using SseClient a = await SseClient.ConnectAsync(host.Client, "/streams/full");
         await using SseClient b = await SseClient.ConnectAsync(host.Client, "/streams/full2");
@@ -89,7 +89,7 @@ public sealed class LimitsTests
     {
         const string KeyA = "publisher-a-0123456789";
         const string KeyB = "publisher-b-0123456789";
-        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { PublisherKeys = [KeyA, KeyB], PublishRate = 1, PublishBurst = 2 });
+        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { Herald = { PublisherKeys = { KeyA, KeyB }, PublishRateLimit = 1, PublishBurst = 2 } });
 
         // Ten back-to-back publishes with key A: at most the burst plus one per second passes, so some are refused.
         List<HttpResponseMessage> answers = [];
@@ -115,7 +115,7 @@ public sealed class LimitsTests
     [Fact]
     public async Task Publish_OverRateLimitWithoutKeys_IsLimitedPerAddress()
     {
-        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { PublishRate = 1, PublishBurst = 1 });
+        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { Herald = { PublishRateLimit = 1, PublishBurst = 1 } });
         using HttpClient other = LoopbackSource.CreateClient(host.BaseAddress, s_otherClient);
 
         int refused = 0;
@@ -152,7 +152,7 @@ public sealed class LimitsTests
     [Fact]
     public async Task Publish_OverConfiguredBodyLimits_Answers413ProblemAndSmallerBodiesPass()
     {
-        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { MaxEventBytes = 2048, MaxBatchBytes = 4096 });
+        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { Herald = { MaxEventBytes = 2048, MaxBatchBytes = 4096 } });
 
         using (HttpResponseMessage single = await host.Client.PostAsync("/streams/b", new byte[3000]))
         {

@@ -40,7 +40,7 @@ public sealed partial class OperationsKitTests
     [Fact]
     public async Task Metrics_SubscriberLag_ShowsAPausedSubscriberBehindAndZeroOnceItCaughtUp()
     {
-        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { Heartbeat = TimeSpan.FromMilliseconds(200) });
+        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { Herald = { Heartbeat = TimeSpan.FromMilliseconds(200) } });
         using HttpClient slowHttp = TestHttp.CreateClient(host.BaseAddress, receiveBufferBytes: 4096);
         await using SseClient slow = await SseClient.ConnectAsync(slowHttp, "/streams/lag");
         await slow.WaitForTypeAsync("hello");
@@ -91,7 +91,7 @@ public sealed partial class OperationsKitTests
     /// <summary>Every sample name of a scrape after traffic that touches every labelled counter at least once.</summary>
     private static async Task<HashSet<string>> ScrapeAfterTrafficAsync()
     {
-        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { MaxConnectionsPerIp = 1, PublishRate = 1, PublishBurst = 1 });
+        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { Herald = { MaxConnectionsPerIp = 1, PublishRateLimit = 1, PublishBurst = 1 } });
         await host.Client.PublishAsync("kit", "one");
         await using (SseClient subscriber = await SseClient.ConnectAsync(host.Client, "/streams/kit", lastEventId: "0"))
         {

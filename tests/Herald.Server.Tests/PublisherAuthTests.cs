@@ -17,7 +17,7 @@ public sealed class PublisherAuthTests
     [InlineData("Bearer " + Key, HttpStatusCode.Created)]
     public async Task Publish_WithPublisherKeysConfigured_NeedsTheBearerKey(string? authorization, HttpStatusCode expected)
     {
-        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { PublisherKeys = [Key, "second-key-0123456789"] });
+        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { Herald = { PublisherKeys = { Key, "second-key-0123456789" } } });
 
         foreach (string path in new[] { "/streams/guarded", "/streams/guarded/batch" })
         {
@@ -43,7 +43,7 @@ public sealed class PublisherAuthTests
     [Fact]
     public async Task Publish_SecondConfiguredKey_IsAccepted()
     {
-        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { PublisherKeys = [Key, "second-key-0123456789"] });
+        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { Herald = { PublisherKeys = { Key, "second-key-0123456789" } } });
 
         using HttpResponseMessage response = await host.Client.PostAsync("/streams/guarded", Encoding.UTF8.GetBytes("x"), r =>
             r.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "second-key-0123456789"));
@@ -62,7 +62,7 @@ public sealed class PublisherAuthTests
     [Fact]
     public async Task Subscribe_WithPublisherKeysConfigured_NeedsNoKey()
     {
-        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { PublisherKeys = [Key] });
+        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { Herald = { PublisherKeys = { Key } } });
 
         await using SseClient client = await SseClient.ConnectAsync(host.Client, "/streams/guarded");
         await client.WaitForTypeAsync("hello");

@@ -12,7 +12,7 @@ public sealed class ReadLimitTests
     [Fact]
     public async Task ReadsAtTheCap_TheNextGets503WithRetryAfter_UntilOneEnds()
     {
-        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { MaxConcurrentReads = 1, MaxPageBytes = 32 * 1024 * 1024 });
+        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { Herald = { MaxConcurrentReads = 1, MaxPageBytes = 32 * 1024 * 1024 } });
         string data = new('x', 1024 * 1024);
         for (int i = 0; i < 12; i++)
         {

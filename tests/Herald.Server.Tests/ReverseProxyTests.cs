@@ -71,7 +71,7 @@ public sealed class ReverseProxyTests
     [Fact]
     public async Task Subscribe_PerIpCapBehindALocalProxy_CountsEachForwardedClientOnItsOwn()
     {
-        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { MaxConnectionsPerIp = 1 });
+        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { Herald = { MaxConnectionsPerIp = 1 } });
 
         using HttpResponseMessage first = await SubscribeForwardedAsync(host.Client, "203.0.113.7");
         using HttpResponseMessage otherClient = await SubscribeForwardedAsync(host.Client, "203.0.113.8");

@@ -55,14 +55,14 @@ public sealed class SecurityOptionsCommandLineTests
 
         Assert.Equal(0, exitCode);
         Assert.NotNull(settings);
-        Assert.Equal(SubscriberTokens.Key, settings.SubscriberKey);
-        Assert.Equal(["https://app.example.com", "http://localhost:3000"], settings.CorsOrigins);
-        Assert.Equal(20_000, settings.MaxConnections);
-        Assert.Equal(0, settings.MaxConnectionsPerIp);
-        Assert.Equal(50, settings.PublishRate);
-        Assert.Equal(200, settings.PublishBurst);
-        Assert.Equal(4096, settings.MaxEventBytes);
-        Assert.Equal(65536, settings.MaxBatchBytes);
+        Assert.Equal(SubscriberTokens.Key, settings.Herald.SubscriberKey);
+        Assert.Equal(["https://app.example.com", "http://localhost:3000"], settings.Herald.CorsOrigins);
+        Assert.Equal(20_000, settings.Herald.MaxConnections);
+        Assert.Equal(0, settings.Herald.MaxConnectionsPerIp);
+        Assert.Equal(50, settings.Herald.PublishRateLimit);
+        Assert.Equal(200, settings.Herald.PublishBurst);
+        Assert.Equal(4096, settings.Herald.MaxEventBytes);
+        Assert.Equal(65536, settings.Herald.MaxBatchBytes);
         Assert.Equal(16384, settings.MaxRequestHeadersBytes);
         Assert.Equal(4096, settings.MaxRequestLineBytes);
     }
@@ -87,13 +87,13 @@ public sealed class SecurityOptionsCommandLineTests
         (ServerSettings? settings, _) = ServerCommandLine.Parse([], TextWriter.Null, TextWriter.Null);
 
         Assert.NotNull(settings);
-        Assert.Null(settings.SubscriberKey);
-        Assert.Empty(settings.CorsOrigins);
-        Assert.Equal(10_000, settings.MaxConnections);
-        Assert.Equal(100, settings.MaxConnectionsPerIp);
-        Assert.Equal(0, settings.PublishRate);
-        Assert.Equal(1024 * 1024, settings.MaxEventBytes);
-        Assert.Equal(16 * 1024 * 1024, settings.MaxBatchBytes);
+        Assert.Null(settings.Herald.SubscriberKey);
+        Assert.Empty(settings.Herald.CorsOrigins);
+        Assert.Equal(10_000, settings.Herald.MaxConnections);
+        Assert.Equal(100, settings.Herald.MaxConnectionsPerIp);
+        Assert.Equal(0, settings.Herald.PublishRateLimit);
+        Assert.Equal(1024 * 1024, settings.Herald.MaxEventBytes);
+        Assert.Equal(16 * 1024 * 1024, settings.Herald.MaxBatchBytes);
     }
 
     [Fact]
@@ -114,7 +114,7 @@ public sealed class SecurityOptionsCommandLineTests
     {
         OptionsValidationException error = await Assert.ThrowsAsync<OptionsValidationException>(async () =>
         {
-            await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { SubscriberKey = "short" });
+            await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { Herald = { SubscriberKey = "short" } });
         });
 
         Assert.Contains("SubscriberKey", error.Message, StringComparison.Ordinal);

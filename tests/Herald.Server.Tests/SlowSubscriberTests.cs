@@ -53,7 +53,7 @@ public sealed class SlowSubscriberTests
     [Fact]
     public async Task Subscribe_SubscriberFallsBehindRetentionWhileNotReading_GetsGapThenEveryRetainedEvent()
     {
-        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { Retention = 100 });
+        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { Herald = { Retention = 100 } });
         using HttpClient slowHttp = TestHttp.CreateClient(host.BaseAddress, receiveBufferBytes: 4096);
         string padding = new('x', 1000);
         await using SseClient slow = await SseClient.ConnectAsync(slowHttp, "/streams/" + Stream, lastEventId: "0");

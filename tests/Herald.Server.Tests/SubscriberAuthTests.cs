@@ -110,7 +110,7 @@ public sealed class SubscriberAuthTests : IClassFixture<SubscriberAuthTests.Guar
         Assert.True(await _host.Client.PublishAsync("pub", "x") > 0);
 
         // With publisher keys, a subscriber JWT is not a publisher key.
-        await using HeraldHost keyed = await HeraldHost.StartAsync(new ServerSettings { SubscriberKey = SubscriberTokens.Key, PublisherKeys = ["publisher-key-0123456789"] });
+        await using HeraldHost keyed = await HeraldHost.StartAsync(new ServerSettings { Herald = { SubscriberKey = SubscriberTokens.Key, PublisherKeys = { "publisher-key-0123456789" } } });
         using HttpResponseMessage response = await keyed.Client.PostAsync("/streams/pub", Encoding.UTF8.GetBytes("x"), r =>
             r.Headers.Authorization = new AuthenticationHeaderValue("Bearer", SubscriberTokens.For("*")));
 
@@ -196,7 +196,7 @@ public sealed class SubscriberAuthTests : IClassFixture<SubscriberAuthTests.Guar
 
         internal HeraldHost Host => _host ?? throw new InvalidOperationException("The host has not started.");
 
-        public async Task InitializeAsync() => _host = await HeraldHost.StartAsync(new ServerSettings { SubscriberKey = SubscriberTokens.Key });
+        public async Task InitializeAsync() => _host = await HeraldHost.StartAsync(new ServerSettings { Herald = { SubscriberKey = SubscriberTokens.Key } });
 
         public async Task DisposeAsync()
         {

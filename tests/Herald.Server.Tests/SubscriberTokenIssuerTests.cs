@@ -23,7 +23,7 @@ public sealed class SubscriberTokenIssuerTests
     [MemberData(nameof(Tokens))]
     public async Task Info_IssuerAndAudienceRequired_OnlyTheRightOnesPass(string why, string? issuer, string? audience, HttpStatusCode expected)
     {
-        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { SubscriberKey = SubscriberTokens.Key, SubscriberIssuer = Issuer, SubscriberAudience = Audience });
+        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { Herald = { SubscriberKey = SubscriberTokens.Key, SubscriberTokenIssuer = Issuer, SubscriberTokenAudience = Audience } });
         string token = SubscriberTokens.Create(new[] { "s" }, DateTime.UtcNow.AddHours(1), null, SubscriberTokens.Key, issuer, audience);
         using HttpRequestMessage request = new(HttpMethod.Get, "/streams/s/info");
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
@@ -36,7 +36,7 @@ public sealed class SubscriberTokenIssuerTests
     [Fact]
     public async Task Info_NoIssuerOrAudienceConfigured_TokensWithAnyOrNoneStillPass()
     {
-        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { SubscriberKey = SubscriberTokens.Key });
+        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { Herald = { SubscriberKey = SubscriberTokens.Key } });
         foreach (string token in (string[])[SubscriberTokens.For("s"), SubscriberTokens.Create(new[] { "s" }, DateTime.UtcNow.AddHours(1), null, SubscriberTokens.Key, "https://any.example", "any")])
         {
             using HttpRequestMessage request = new(HttpMethod.Get, "/streams/s/info");

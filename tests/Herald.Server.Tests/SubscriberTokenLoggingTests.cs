@@ -12,7 +12,7 @@ public sealed class SubscriberTokenLoggingTests
     public async Task Subscribe_TokenInQuery_AppearsInNoLogLineEvenAtTrace()
     {
         CapturingLoggerProvider capture = new();
-        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { SubscriberKey = SubscriberTokens.Key }, builder =>
+        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { Herald = { SubscriberKey = SubscriberTokens.Key } }, builder =>
         {
             // As an operator would to debug: everything at Trace, ASP.NET Core's categories included.
             builder.Logging.SetMinimumLevel(LogLevel.Trace);

@@ -1,3 +1,4 @@
+using Herald.Hosting;
 using Herald.Http.Limits;
 using Herald.Http.Security;
 
@@ -102,117 +103,163 @@ public sealed class HeraldOptions
     public int PublishBurst { get; set; }
 
     /// <summary>Every problem with the options, each naming its option; empty when they are fine.</summary>
-    public IReadOnlyList<string> Validate()
+    public IReadOnlyList<string> Validate() => [.. FindProblems().Select(p => p.ToString())];
+
+    /// <summary>
+    /// The one check of these options: for <see cref="Validate"/> (and so <c>ValidateOnStart</c>), and for the standalone
+    /// server, which names its command-line options instead of the properties.
+    /// </summary>
+    internal IReadOnlyList<OptionProblem> FindProblems()
     {
-        List<string> errors = [];
+        List<OptionProblem> problems = [];
         if (Retention < 1)
         {
-            errors.Add($"{nameof(Retention)} must be at least 1 (got {Retention}).");
+            problems.Add(new(nameof(Retention), $"must be at least 1 (got {Retention})."));
         }
 
         if (IdempotencyWindow <= TimeSpan.Zero)
         {
-            errors.Add($"{nameof(IdempotencyWindow)} must be positive.");
+            problems.Add(new(nameof(IdempotencyWindow), "must be positive."));
         }
 
         if (Heartbeat < TimeSpan.FromMilliseconds(100) || Heartbeat > TimeSpan.FromHours(1))
         {
-            errors.Add($"{nameof(Heartbeat)} must be between 0.1 s and 1 h (got {Heartbeat.TotalSeconds} s).");
+            problems.Add(new(nameof(Heartbeat), $"must be between 0.1 s and 1 h (got {Heartbeat.TotalSeconds} s)."));
         }
 
         if (Retry < TimeSpan.FromMilliseconds(1) || Retry > TimeSpan.FromHours(1))
         {
-            errors.Add($"{nameof(Retry)} must be between 1 ms and 1 h.");
+            problems.Add(new(nameof(Retry), "must be between 1 ms and 1 h."));
         }
 
         if (MaxEventBytes < 1)
         {
-            errors.Add($"{nameof(MaxEventBytes)} must be at least 1.");
+            problems.Add(new(nameof(MaxEventBytes), "must be at least 1."));
         }
 
         if (MaxBatchBytes < 1)
         {
-            errors.Add($"{nameof(MaxBatchBytes)} must be at least 1.");
+            problems.Add(new(nameof(MaxBatchBytes), "must be at least 1."));
         }
 
         if (MaxBatchEvents < 1)
         {
-            errors.Add($"{nameof(MaxBatchEvents)} must be at least 1.");
+            problems.Add(new(nameof(MaxBatchEvents), "must be at least 1."));
         }
 
         if (DeliveryWindow < TimeSpan.Zero || DeliveryWindow > TimeSpan.FromSeconds(1))
         {
-            errors.Add($"{nameof(DeliveryWindow)} must be between 0 and 1 s (got {DeliveryWindow.TotalMilliseconds} ms).");
+            problems.Add(new(nameof(DeliveryWindow), $"must be between 0 and 1 s (got {DeliveryWindow.TotalMilliseconds} ms)."));
         }
 
         if (HotTailMaxBytes < 1)
         {
-            errors.Add($"{nameof(HotTailMaxBytes)} must be positive.");
+            problems.Add(new(nameof(HotTailMaxBytes), "must be positive."));
         }
 
         if (MaxPageBytes < 1)
         {
-            errors.Add($"{nameof(MaxPageBytes)} must be positive.");
+            problems.Add(new(nameof(MaxPageBytes), "must be positive."));
         }
 
         if (HotTailCapacity is < 1 or > 1 << 20)
         {
-            errors.Add($"{nameof(HotTailCapacity)} must be between 1 and 1048576.");
+            problems.Add(new(nameof(HotTailCapacity), "must be between 1 and 1048576."));
         }
 
         foreach (string key in PublisherKeys)
         {
             if (string.IsNullOrWhiteSpace(key) || key.Length < 16 || key.Any(char.IsWhiteSpace))
             {
-                errors.Add($"{nameof(PublisherKeys)}: a publisher key must be at least 16 characters with no whitespace.");
+                problems.Add(new(nameof(PublisherKeys), "must each be at least 16 characters with no whitespace."));
                 break;
             }
         }
 
         if (SubscriberKey is not null && System.Text.Encoding.UTF8.GetByteCount(SubscriberKey) < 32)
         {
-            errors.Add($"{nameof(SubscriberKey)} must be at least 32 bytes of UTF-8 (HS256 needs a 256-bit key).");
+            problems.Add(new(nameof(SubscriberKey), "must be at least 32 bytes of UTF-8 (HS256 needs a 256-bit key); generate one with: openssl rand -base64 32"));
         }
 
         if (SubscriberTokenClockSkew < TimeSpan.Zero || SubscriberTokenClockSkew > TimeSpan.FromHours(1))
         {
-            errors.Add($"{nameof(SubscriberTokenClockSkew)} must be between 0 and 1 h.");
+            problems.Add(new(nameof(SubscriberTokenClockSkew), "must be between 0 and 1 h."));
         }
 
         foreach (string origin in CorsOrigins)
         {
             if (!HeraldCors.IsValidOrigin(origin))
             {
-                errors.Add($"{nameof(CorsOrigins)}: '{origin}' is not an origin (scheme://host[:port], no path) or '*'.");
+                problems.Add(new(nameof(CorsOrigins), $"must each be an origin such as https://app.example.com (scheme, host and optional port, no path) or *, not '{origin}'."));
             }
         }
 
         if (MaxConcurrentReads < 0)
         {
-            errors.Add($"{nameof(MaxConcurrentReads)} must be 0 (no cap) or more.");
+            problems.Add(new(nameof(MaxConcurrentReads), "must be 0 (no cap) or more."));
         }
 
         if (MaxConnections < 0)
         {
-            errors.Add($"{nameof(MaxConnections)} must be 0 (no cap) or more.");
+            problems.Add(new(nameof(MaxConnections), "must be 0 (no cap) or more."));
         }
 
         if (MaxConnectionsPerIp < 0)
         {
-            errors.Add($"{nameof(MaxConnectionsPerIp)} must be 0 (no cap) or more.");
+            problems.Add(new(nameof(MaxConnectionsPerIp), "must be 0 (no cap) or more."));
         }
 
         if (PublishRateLimit < 0)
         {
-            errors.Add($"{nameof(PublishRateLimit)} must be 0 (no limit) or more.");
+            problems.Add(new(nameof(PublishRateLimit), "must be 0 (no limit) or more."));
         }
 
         if (PublishBurst < 0)
         {
-            errors.Add($"{nameof(PublishBurst)} must be 0 (one second's worth) or more.");
+            problems.Add(new(nameof(PublishBurst), "must be 0 (one second's worth) or more."));
         }
 
-        return errors;
+        return problems;
+    }
+
+    /// <summary>
+    /// Takes every setting of <paramref name="source"/>: the standalone server parses its command line into one
+    /// <see cref="HeraldOptions"/>, validates it, and hands it to <c>AddHerald</c> with this. A test checks that it copies
+    /// every public property, so a new option cannot be forgotten here.
+    /// </summary>
+    internal void CopyFrom(HeraldOptions source)
+    {
+        Retention = source.Retention;
+        IdempotencyWindow = source.IdempotencyWindow;
+        Heartbeat = source.Heartbeat;
+        Retry = source.Retry;
+        MaxEventBytes = source.MaxEventBytes;
+        MaxBatchBytes = source.MaxBatchBytes;
+        MaxBatchEvents = source.MaxBatchEvents;
+        HotTailCapacity = source.HotTailCapacity;
+        HotTailMaxBytes = source.HotTailMaxBytes;
+        MaxPageBytes = source.MaxPageBytes;
+        DeliveryWindow = source.DeliveryWindow;
+        Replace(PublisherKeys, source.PublisherKeys);
+        SubscriberKey = source.SubscriberKey;
+        SubscriberTokenIssuer = source.SubscriberTokenIssuer;
+        SubscriberTokenAudience = source.SubscriberTokenAudience;
+        SubscriberTokenClockSkew = source.SubscriberTokenClockSkew;
+        Replace(CorsOrigins, source.CorsOrigins);
+        MaxConnections = source.MaxConnections;
+        MaxConcurrentReads = source.MaxConcurrentReads;
+        MaxConnectionsPerIp = source.MaxConnectionsPerIp;
+        PublishRateLimit = source.PublishRateLimit;
+        PublishBurst = source.PublishBurst;
+
+        static void Replace(IList<string> target, IList<string> items)
+        {
+            target.Clear();
+            foreach (string item in items)
+            {
+                target.Add(item);
+            }
+        }
     }
 
     /// <summary>The options every store takes (retention, idempotency window, clock), for a store registered with <see cref="HeraldBuilder.UseStore"/>.</summary>

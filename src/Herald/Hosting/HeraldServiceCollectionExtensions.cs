@@ -48,13 +48,4 @@ public static class HeraldServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<Microsoft.AspNetCore.Cors.Infrastructure.CorsOptions>, HeraldCors>());
         return new HeraldBuilder(services);
     }
-
-    private sealed class HeraldOptionsValidator : IValidateOptions<HeraldOptions>
-    {
-        public ValidateOptionsResult Validate(string? name, HeraldOptions options)
-        {
-            IReadOnlyList<string> errors = options.Validate();
-            return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
-        }
-    }
 }
