@@ -68,7 +68,7 @@ internal sealed partial class SubscribeEndpoint
 
         // Acquire before reading the store's state: every append after this point reaches the stream's hot tail.
         StreamState state = _hub.Acquire(name);
-        _metrics.Subscribers.Inc();
+        _metrics.Subscribers.Add(1);
         try
         {
             PipeWriter output = context.Response.BodyWriter;
@@ -78,8 +78,8 @@ internal sealed partial class SubscribeEndpoint
             EventFrame.WriteRetry(output, (int)_options.Retry.TotalMilliseconds);
             ControlFrames.WriteHello(output, name, storeEpoch, info.Last);
             (long cursor, string outcome) = Resume(output, position, epoch, storeEpoch, info);
-            _metrics.Resumes.WithLabels(outcome).Inc();
-            _metrics.ReplayDepth.Observe(Math.Max(0, info.Last - cursor));
+            _metrics.Resumed(outcome);
+            _metrics.ReplayDepth.Record(Math.Max(0, info.Last - cursor));
             Log.Subscribed(_logger, name, outcome, cursor);
 
             var subscription = new SubscriptionCursor(_hub, _log, state, output, _metrics, _options, cursor) { StreamLastAtStart = info.Last, Epoch = storeEpoch };
@@ -93,7 +93,7 @@ internal sealed partial class SubscribeEndpoint
         }
         finally
         {
-            _metrics.Subscribers.Dec();
+            _metrics.Subscribers.Add(-1);
             _hub.Release(state);
         }
     }
@@ -110,14 +110,14 @@ internal sealed partial class SubscribeEndpoint
         if (after > info.Last || (epoch is not null && !string.Equals(epoch, storeEpoch, StringComparison.Ordinal)))
         {
             ControlFrames.WriteReset(output, after, info.Last, storeEpoch);
-            _metrics.ResetFrames.Inc();
+            _metrics.ResetFrames.Add(1);
             return ((info.First ?? (info.Last + 1)) - 1, "reset");
         }
 
         if (info.First is long first && after + 1 < first)
         {
             ControlFrames.WriteGap(output, after, first);
-            _metrics.GapFrames.Inc();
+            _metrics.GapFrames.Add(1);
             return (first - 1, "gap");
         }
 
