@@ -1,7 +1,9 @@
+using System.Diagnostics.Metrics;
 using System.IO.Pipelines;
 using BenchmarkDotNet.Attributes;
 using Herald.Delivery;
 using Herald.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -24,6 +26,7 @@ public class WakeupBenchmarks
     private int _waiting;
 
     private MemoryEventLog _log = null!;
+    private ServiceProvider? _meters;
     private SubscriptionHub _hub = null!;
     private StreamState _hubState = null!;
     private CancellationTokenSource _stop = null!;
@@ -64,7 +67,9 @@ public class WakeupBenchmarks
         var options = new HeraldOptions { Heartbeat = TimeSpan.FromHours(1) }; // no heartbeat tick inside a measurement
         _hub = new SubscriptionHub(_log, Options.Create(options), TimeProvider.System, NullLogger<SubscriptionHub>.Instance);
         _hubState = _hub.Acquire(Stream);
-        var metrics = new HeraldMetrics();
+        // No listener on this factory's meter: the instruments cost what they cost in a host that exports nothing.
+        _meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var metrics = new HeraldMetrics(_meters.GetRequiredService<IMeterFactory>());
         _event = [new EventData("update", Payload.Json(200))];
         for (int i = 0; i < Cursors; i++)
         {
@@ -94,6 +99,7 @@ public class WakeupBenchmarks
         _hubState?.Wake();
         Task.WhenAll(_running).ContinueWith(static _ => { }, TaskScheduler.Default).Wait(TimeSpan.FromSeconds(30));
         _hub?.Dispose();
+        _meters?.Dispose();
         _stop.Dispose();
     }
 

@@ -30,7 +30,7 @@ internal static class OrderBoardApp
         // GET /streams/orders is the live, resumable feed the page follows. The returned group takes the usual
         // conventions; a real app would add .RequireAuthorization("its-policy") here.
         app.MapHerald("/streams").WithTags("Live updates");
-        app.MapHeraldOperations();                            // /healthz, /readyz, /metrics
+        app.MapHeraldOperations();                            // /healthz, /readyz
         app.MapHeraldClient();                                // /herald.js, which the page uses
 
         // The app's own endpoint: validates the order, then publishes the domain event through IEventPublisher.

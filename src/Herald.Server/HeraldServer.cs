@@ -45,6 +45,7 @@ internal static class HeraldServer
             herald.UseInMemory();
         }
 
+        builder.Services.AddHeraldPrometheus();
         configure?.Invoke(builder);
         WebApplication app = builder.Build();
         AllowedHosts.Use(app, settings.AllowedHosts); // first: a page on another host name (DNS rebinding) gets nothing
@@ -52,6 +53,7 @@ internal static class HeraldServer
         app.UseCors(); // applies HeraldOptions.CorsOrigins to the endpoints MapHerald marks
         app.MapHerald("/streams");
         app.MapHeraldOperations();
+        app.MapHeraldMetrics(); // the Herald meter as Prometheus text: the library itself exports nothing
         app.MapHeraldClient();
         app.MapHeraldConsole();
         return app;

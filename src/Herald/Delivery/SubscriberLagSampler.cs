@@ -53,11 +53,11 @@ internal sealed class SubscriberLagSampler : IHostedService, IDisposable
             long max = 0;
             foreach (long lag in _lags)
             {
-                _metrics.SubscriberLag.Observe(lag);
+                _metrics.SubscriberLag.Record(lag);
                 max = Math.Max(max, lag);
             }
 
-            _metrics.SubscriberLagMax.Set(max);
+            _metrics.SetSubscriberLagMax(max);
         }
     }
 }

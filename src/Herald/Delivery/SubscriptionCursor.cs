@@ -149,8 +149,8 @@ internal sealed class SubscriptionCursor
         bool open = await FlushAsync(clock, aborted).ConfigureAwait(false);
 
         // One observation per flush, of its oldest event: the worst lag in the batch, at a cost that does not grow with fan-out.
-        _metrics.DeliveryLag.Observe(clock.GetElapsedTime(committed).TotalSeconds);
-        _metrics.EventsDelivered.Inc(_batch.Count);
+        _metrics.DeliveryLag.Record(clock.GetElapsedTime(committed).TotalSeconds);
+        _metrics.EventsDelivered.Add(_batch.Count);
         return open;
     }
 
@@ -161,7 +161,7 @@ internal sealed class SubscriptionCursor
         {
             // docs/protocol.md "Subscribe": history was trimmed past this cursor; say so instead of skipping silently.
             ControlFrames.WriteGap(_output, Position, first);
-            _metrics.GapFrames.Inc();
+            _metrics.GapFrames.Add(1);
         }
 
         // Flushed every MaxBytesPerFlush: the pipe applies backpressure only at a flush, so a page written whole would sit
@@ -177,7 +177,7 @@ internal sealed class SubscriptionCursor
             if (unflushed >= MaxBytesPerFlush)
             {
                 unflushed = 0;
-                _metrics.EventsDelivered.Inc(written);
+                _metrics.EventsDelivered.Add(written);
                 written = 0;
                 if (!await FlushAsync(clock, aborted).ConfigureAwait(false))
                 {
@@ -186,7 +186,7 @@ internal sealed class SubscriptionCursor
             }
         }
 
-        _metrics.EventsDelivered.Inc(written);
+        _metrics.EventsDelivered.Add(written);
         return await FlushAsync(clock, aborted).ConfigureAwait(false);
     }
 
@@ -200,7 +200,7 @@ internal sealed class SubscriptionCursor
         _state.EnsureEpoch(epoch);
         StreamInfo info = await _log.GetInfoAsync(_state.Name, aborted).ConfigureAwait(false);
         ControlFrames.WriteReset(_output, Position, info.Last, epoch);
-        _metrics.ResetFrames.Inc();
+        _metrics.ResetFrames.Add(1);
         Position = (info.First ?? (info.Last + 1)) - 1;
         Epoch = epoch;
         return await FlushAsync(clock, aborted).ConfigureAwait(false);

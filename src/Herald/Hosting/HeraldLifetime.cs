@@ -29,11 +29,9 @@ internal sealed partial class HeraldLifetime : IHostedService
         IEventLog log = _services.GetService<IEventLog>()
             ?? throw new InvalidOperationException("Herald has no store: call UseSqlite(path), UseInMemory() or UseStore(...) after AddHerald().");
         SubscriptionHub hub = _services.GetRequiredService<SubscriptionHub>();
-        if (log is ISequenceRegressionCounter regressions && _services.GetService<HeraldMetrics>() is { } metrics)
-        {
-            // The store counts regressions itself (it has no metrics dependency); the registry reads the count at each scrape.
-            metrics.Registry.AddBeforeCollectCallback(() => metrics.SequenceRegressions.IncTo(regressions.SequenceRegressions));
-        }
+        // The store counts sequence regressions itself (it has no metrics dependency) and answers readiness checks;
+        // the meter's observable instruments read both at each collection.
+        _services.GetService<HeraldMetrics>()?.TrackStore(log);
 
         _onStopping = _lifetime.ApplicationStopping.Register(hub.Stop);
         Log.Started(_logger, log.GetType().Name, log.Epoch);

@@ -31,6 +31,7 @@ public static class HeraldServiceCollectionExtensions
         options.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HeraldOptions>, HeraldOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics(); // IMeterFactory, which a host built by WebApplication/Host already has; TryAdd inside
         services.TryAddSingleton<HeraldMetrics>();
         services.TryAddSingleton<SubscriptionHub>();
         services.TryAddSingleton<PublisherAuthorization>();

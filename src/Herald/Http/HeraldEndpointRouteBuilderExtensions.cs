@@ -6,7 +6,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
-using Prometheus;
 
 namespace Herald;
 
@@ -63,7 +62,11 @@ public static class HeraldEndpointRouteBuilderExtensions
         }
     }
 
-    /// <summary>Maps <c>/healthz</c> (the process runs), <c>/readyz</c> (the store answers) and <c>/metrics</c> (Prometheus).</summary>
+    /// <summary>
+    /// Maps <c>/healthz</c> (the process runs) and <c>/readyz</c> (the store answers). Metrics are not an endpoint of the
+    /// library: they are the <c>Herald</c> meter, which the app exports as it exports its other meters (OpenTelemetry,
+    /// prometheus-net; docs/embedding.md); <c>herald-server</c> serves them at <c>/metrics</c>.
+    /// </summary>
     public static IEndpointConventionBuilder MapHeraldOperations(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
@@ -74,11 +77,6 @@ public static class HeraldEndpointRouteBuilderExtensions
             bool ready = await StoreReadiness.CheckAsync(log, cancellationToken).ConfigureAwait(false);
             return ready ? Results.Text("ready\n") : Results.Text("not ready: the store does not answer\n", statusCode: StatusCodes.Status503ServiceUnavailable);
         });
-        HeraldMetrics metrics = endpoints.ServiceProvider.GetRequiredService<HeraldMetrics>();
-        IServiceProvider services = endpoints.ServiceProvider;
-        metrics.Registry.AddBeforeCollectCallback(async cancellationToken =>
-            metrics.StoreReady.Set(await StoreReadiness.CheckAsync(services.GetRequiredService<IEventLog>(), cancellationToken).ConfigureAwait(false) ? 1 : 0));
-        group.MapMetrics("/metrics", metrics.Registry);
         return group;
     }
 

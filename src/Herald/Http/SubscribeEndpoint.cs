@@ -68,7 +68,7 @@ internal sealed partial class SubscribeEndpoint
 
         // Acquire before reading the store's state: every append after this point reaches the stream's hot tail.
         StreamState state = _hub.Acquire(name);
-        _metrics.Subscribers.Inc();
+        _metrics.Subscribers.Add(1);
         try
         {
             PipeWriter output = context.Response.BodyWriter;
@@ -78,8 +78,8 @@ internal sealed partial class SubscribeEndpoint
             EventFrame.WriteRetry(output, (int)_options.Retry.TotalMilliseconds);
             ControlFrames.WriteHello(output, name, storeEpoch, info.Last);
             (long cursor, string outcome) = Resume(output, position, epoch, storeEpoch, info);
-            _metrics.Resumes.WithLabels(outcome).Inc();
-            _metrics.ReplayDepth.Observe(ResumePlan.EventsToReplay(cursor, info));
+            _metrics.Resumed(outcome);
+            _metrics.ReplayDepth.Record(ResumePlan.EventsToReplay(cursor, info));
             Log.Subscribed(_logger, name, outcome, cursor);
 
             var subscription = new SubscriptionCursor(_hub, _log, state, output, _metrics, _options, cursor) { StreamLastAtStart = info.Last, Epoch = storeEpoch };
@@ -93,7 +93,7 @@ internal sealed partial class SubscribeEndpoint
         }
         finally
         {
-            _metrics.Subscribers.Dec();
+            _metrics.Subscribers.Add(-1);
             _hub.Release(state);
         }
     }
@@ -105,7 +105,7 @@ internal sealed partial class SubscribeEndpoint
         if (plan.Outcome == ResumeOutcome.Reset)
         {
             ControlFrames.WriteReset(output, position!.Value, info.Last, storeEpoch);
-            _metrics.ResetFrames.Inc();
+            _metrics.ResetFrames.Add(1);
         }
 
         return (plan.Cursor, plan.OutcomeName);

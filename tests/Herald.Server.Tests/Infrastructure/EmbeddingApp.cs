@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
+using Herald.Server;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -59,12 +60,16 @@ internal static class EmbeddingApp
 
         herald?.Invoke(heraldBuilder);
 
+        // The library exports no metrics itself; this app serves the Herald meter at /metrics with the server's
+        // prometheus-net bridge, so the metrics tests read the same text from both hosts.
+        builder.Services.AddHeraldPrometheus();
         configure?.Invoke(builder);
         WebApplication app = builder.Build();
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapHerald(Prefix).RequireAuthorization(Policy).WithTags(Tag);
         app.MapHeraldOperations();
+        app.MapHeraldMetrics();
         app.MapGet("/", () => "the app's own page");
         return app;
     }

@@ -1,6 +1,9 @@
+using System.Diagnostics.Metrics;
 using System.Text;
 using Herald.Hosting;
 using Herald.Publishing;
+using Herald.Tests.Metrics;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Herald.Tests.Publishing;
@@ -12,9 +15,23 @@ namespace Herald.Tests.Publishing;
 public sealed class EventPublisherTests : IAsyncDisposable
 {
     private readonly MemoryEventLog _log = new(new EventLogOptions());
-    private readonly HeraldMetrics _metrics = new();
+    private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+    private readonly HeraldMetrics _metrics;
+    private readonly MeterRecorder _recorded;
 
-    public ValueTask DisposeAsync() => _log.DisposeAsync();
+    public EventPublisherTests()
+    {
+        IMeterFactory meters = _services.GetRequiredService<IMeterFactory>();
+        _recorded = new MeterRecorder(meters);
+        _metrics = new HeraldMetrics(meters);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _recorded.Dispose();
+        await _services.DisposeAsync();
+        await _log.DisposeAsync();
+    }
 
     [Fact]
     public async Task Publish_Single_ReturnsNextIdAndStoresNormalizedData()
@@ -56,9 +73,9 @@ public sealed class EventPublisherTests : IAsyncDisposable
         Assert.Equal(new AppendResult(1, 2, false), original);
         Assert.Equal(new AppendResult(1, 2, true), replay);
         Assert.Equal(2, (await _log.GetInfoAsync("idem", CancellationToken.None)).Last);
-        Assert.Equal(2, _metrics.EventsPublished.Value);
-        Assert.Equal(1, _metrics.IdempotentReplays.Value);
-        Assert.Equal(2L, _metrics.AppendDuration.Count);
+        Assert.Equal(2, _recorded.Sum("herald.events.published"));
+        Assert.Equal(1, _recorded.Sum("herald.idempotent_replays"));
+        Assert.Equal(2, _recorded.Count("herald.append.duration"));
     }
 
     [Theory]
@@ -75,7 +92,7 @@ public sealed class EventPublisherTests : IAsyncDisposable
         ArgumentException ex = await Assert.ThrowsAnyAsync<ArgumentException>(() => Publisher().PublishAsync(stream, data, eventType, key));
 
         Assert.Equal(parameter, ex.ParamName);
-        Assert.Equal(0, _metrics.EventsPublished.Value);
+        Assert.Equal(0, _recorded.Sum("herald.events.published"));
     }
 
     [Fact]

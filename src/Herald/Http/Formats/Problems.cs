@@ -17,8 +17,7 @@ internal static class Problems
             response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        context.RequestServices.GetService<HeraldMetrics>()?.RejectedRequests
-            .WithLabels(problem.Status.ToString(System.Globalization.CultureInfo.InvariantCulture)).Inc();
+        context.RequestServices.GetService<HeraldMetrics>()?.Rejected(problem.Status);
 
         return JsonResponses.WriteAsync(context, problem.Status, "application/problem+json", problem, static (json, p) =>
         {

@@ -57,7 +57,7 @@ internal sealed class ConnectionLimits
             return new ConnectionSlot(this, address);
         }
 
-        _metrics.ConnectionsRejected.WithLabels(refused).Inc();
+        _metrics.ConnectionRejected(refused);
         await Problems.WriteAsync(context, refused == "total"
             ? new Problem(StatusCodes.Status503ServiceUnavailable, "too-many-connections", "Server full", $"This node serves at most {_maxTotal} subscriptions; retry later or on another node.") { RetryAfterSeconds = RetryAfterSeconds }
             : new Problem(StatusCodes.Status429TooManyRequests, "too-many-connections", "Too many subscriptions from this address", $"At most {_maxPerAddress} open subscriptions per client address; close one or retry later.") { RetryAfterSeconds = RetryAfterSeconds });

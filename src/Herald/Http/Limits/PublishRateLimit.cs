@@ -58,7 +58,7 @@ internal sealed class PublishRateLimit : IDisposable
             return null;
         }
 
-        _metrics.PublishesRateLimited.Inc();
+        _metrics.PublishesRateLimited.Add(1);
         int retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out TimeSpan wait) ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)) : 1;
         return new Problem(
             StatusCodes.Status429TooManyRequests,
