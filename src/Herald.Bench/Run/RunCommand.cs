@@ -100,7 +100,7 @@ internal static class RunCommand
         // A load generator aimed at someone else's machine is an accident waiting to happen.
         if (!settings.Server.IsLoopback)
         {
-            return $"bench runs against loopback servers only, not {settings.Server}";
+            return $"it runs against loopback servers only, not {settings.Server}";
         }
 
         if (settings.Scenario == BenchScenarios.Idle && settings.ServerPid is int pid && !File.Exists($"/proc/{pid}/status"))
