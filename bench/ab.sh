@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A/B of two Herald.Server builds, alternating A and B runs so that the machine's drift hits both alike. Each run starts
-# a fresh server on loopback (new SQLite file when the store is sqlite), warms it up, runs one bounded `herald bench`,
+# a fresh server on loopback (new SQLite file when the store is sqlite), warms it up, runs one bounded `herald-bench run`,
 # and stops exactly the PID it started.
 #   dotnet build src/Herald.Server -c Release -o /tmp/herald-a     # before the change
 #   dotnet build src/Herald.Server -c Release -o /tmp/herald-b     # after it
@@ -8,18 +8,18 @@
 #   A_DIR=… B_DIR=… bash bench/ab.sh sqlite --scenario idle --subscribers 5000 --duration 5
 #   A_DIR=/tmp/h B_DIR=/tmp/h B_ARGS="--delivery-window 20" bash bench/ab.sh sqlite --scenario fanout --subscribers 1000 --publishers 8 --rate 2000 --duration 10
 # A_ARGS / B_ARGS: extra server options for each side (one build, two settings).
-# Prints one line per run with the headline figures of `herald bench`'s JSON line.
+# Prints one line per run with the headline figures of `herald-bench run`'s JSON line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${A_DIR:?set A_DIR to the folder of build A (holding Herald.Server)}"
 : "${B_DIR:?set B_DIR to the folder of build B}"
-if [ $# -lt 1 ]; then echo "usage: A_DIR=… B_DIR=… bash bench/ab.sh <memory:|sqlite> <herald bench options…>" >&2; exit 2; fi
+if [ $# -lt 1 ]; then echo "usage: A_DIR=… B_DIR=… bash bench/ab.sh <memory:|sqlite> <herald-bench run options…>" >&2; exit 2; fi
 runs=${RUNS:-3}
 store=$1; shift
 port=${PORT:-5198}
 url="http://127.0.0.1:$port"
-herald=src/Herald.Cli/bin/Release/net10.0/Herald.Cli
-[ -x "$herald" ] || dotnet build src/Herald.Cli/Herald.Cli.csproj -c Release -v q -nologo >/dev/null
+herald_bench=src/Herald.Bench/bin/Release/net10.0/Herald.Bench
+[ -x "$herald_bench" ] || dotnet build src/Herald.Bench/Herald.Bench.csproj -c Release -v q -nologo >/dev/null
 work=$(mktemp -d)
 pid=""
 cleanup() { if [ -n "$pid" ]; then kill -KILL "$pid" 2>/dev/null || true; fi; rm -rf "$work"; }
@@ -37,8 +37,8 @@ for _ in $(seq 1 "$runs"); do
       if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
       sleep 0.1
     done
-    "$herald" bench --scenario fanout --server "$url" --subscribers 50 --publishers 4 --rate 0 --duration "${WARMUP_SECONDS:-10}" >/dev/null 2>&1 || true
-    json=$("$herald" bench --server "$url" --server-pid "$pid" "$@" 2>/dev/null | tail -1) || true
+    "$herald_bench" run --scenario fanout --server "$url" --subscribers 50 --publishers 4 --rate 0 --duration "${WARMUP_SECONDS:-10}" >/dev/null 2>&1 || true
+    json=$("$herald_bench" run --server "$url" --server-pid "$pid" "$@" 2>/dev/null | tail -1) || true
     kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; pid=""
     rm -f "$work"/herald.db*
     figures=$(echo "$json" | grep -o '"\(publishesPerSecond\|deliveriesPerSecond\|eventsPerSecond\|rssPerConnectionKiB\|p99Ms\|serverCpuSeconds\|exact\)":[^,}]*' | tr '\n' ' ')

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Issue 4's targets: Herald against the naive baseline (bench/Herald.Baseline) measured in the same run, so that the
 # ratios hold on a noisy machine. Every run starts a fresh server on loopback (new SQLite file), warms it up, runs one
-# bounded `herald bench`, and stops exactly the PID it started. Prints the median of RUNS runs and the ratio to the
+# bounded `herald-bench run`, and stops exactly the PID it started. Prints the median of RUNS runs and the ratio to the
 # baseline's median.
 #   ulimit -n 65536            # 10,000 idle connections need >10,000 descriptors in each process (or the hard limit, if lower)
 #   bash bench/compare.sh      # all scenarios, 3 runs each, 10 s per timed run
@@ -24,13 +24,13 @@ if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 10200 ]; then
 fi
 
 if [ -z "${NO_BUILD:-}" ]; then
-  for project in src/Herald.Server/Herald.Server.csproj src/Herald.Cli/Herald.Cli.csproj bench/Herald.Baseline/Herald.Baseline.csproj; do
+  for project in src/Herald.Server/Herald.Server.csproj src/Herald.Bench/Herald.Bench.csproj bench/Herald.Baseline/Herald.Baseline.csproj; do
     dotnet build "$project" -c Release -v q -nologo >/dev/null
   done
 fi
 server=src/Herald.Server/bin/Release/net10.0/Herald.Server
 baseline=bench/Herald.Baseline/bin/Release/net10.0/Herald.Baseline
-herald=src/Herald.Cli/bin/Release/net10.0/Herald.Cli
+herald_bench=src/Herald.Bench/bin/Release/net10.0/Herald.Bench
 work=$(mktemp -d)
 pid=""
 cleanup() { if [ -n "$pid" ]; then kill -KILL "$pid" 2>/dev/null || true; fi; rm -rf "$work"; }
@@ -56,7 +56,7 @@ stop() { kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true;
 field() { echo "$1" | grep -o "\"$2\":[-0-9.a-z]*" | head -1 | cut -d: -f2; }
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-# $1: label, $2: server kind, $3: JSON field for the headline figure, rest: herald bench options.
+# $1: label, $2: server kind, $3: JSON field for the headline figure, rest: herald-bench run options.
 # Sets $last_median; prints a table row (median, median p99, runs, ratio to $base_median when set).
 measure() {
   local label=$1 kind=$2 key=$3; shift 3
@@ -65,10 +65,10 @@ measure() {
     start "$kind"
     # Warm-up outside the measured run: JIT and connection set-up of publish and delivery (and replay, for catch-up).
     # Long enough for tiered compilation to finish with the hot paths (bench/redis-figures.sh has the measurement).
-    "$herald" bench --scenario fanout --server "$url" --subscribers 50 --publishers 4 --rate 0 --duration "$warmup" >/dev/null 2>&1 || true
-    if [ "$1" = --scenario ] && [ "$2" = catchup ]; then "$herald" bench --scenario catchup --server "$url" --events 20000 >/dev/null 2>&1 || true; fi
+    "$herald_bench" run --scenario fanout --server "$url" --subscribers 50 --publishers 4 --rate 0 --duration "$warmup" >/dev/null 2>&1 || true
+    if [ "$1" = --scenario ] && [ "$2" = catchup ]; then "$herald_bench" run --scenario catchup --server "$url" --events 20000 >/dev/null 2>&1 || true; fi
     local json
-    json=$("$herald" bench --server "$url" --server-pid "$pid" "$@" 2>"$work/table.txt" | tail -1) || true
+    json=$("$herald_bench" run --server "$url" --server-pid "$pid" "$@" 2>"$work/table.txt" | tail -1) || true
     stop
     if [ -z "$json" ]; then echo "compare.sh: $label on $kind produced no result:" >&2; cat "$work/table.txt" >&2; exit 1; fi
     echo "{\"label\":\"$label\",\"kind\":\"$kind\",\"run\":$json}" >>"$json_out"

@@ -11,7 +11,7 @@ seconds=${SECONDS_PER_RUN:-8}
 url="http://127.0.0.1:$port"
 dotnet build Herald.slnx -c Release -v q -nologo >/dev/null
 server=src/Herald.Server/bin/Release/net10.0/Herald.Server
-herald=src/Herald.Cli/bin/Release/net10.0/Herald.Cli
+herald_bench=src/Herald.Bench/bin/Release/net10.0/Herald.Bench
 work=$(mktemp -d)
 pid=""
 cleanup() { [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null; rm -rf "$work"; }
@@ -33,10 +33,10 @@ measure() {
   for _ in $(seq 1 "$runs"); do
     start "$store"
     # Warm-up (JIT, connections) outside the measured window, of the path the scenario measures.
-    "$herald" bench --scenario publish --server "$url" --duration 2 --publishers 8 >/dev/null 2>&1
-    if [ "$scenario" = catchup ]; then "$herald" bench --scenario catchup --server "$url" --events 20000 >/dev/null 2>&1; fi
+    "$herald_bench" run --scenario publish --server "$url" --duration 2 --publishers 8 >/dev/null 2>&1
+    if [ "$scenario" = catchup ]; then "$herald_bench" run --scenario catchup --server "$url" --events 20000 >/dev/null 2>&1; fi
     local json
-    json=$("$herald" bench --scenario "$scenario" --server "$url" "$@" 2>/dev/null | tail -1)
+    json=$("$herald_bench" run --scenario "$scenario" --server "$url" "$@" 2>/dev/null | tail -1)
     rates+=("$(echo "$json" | grep -o '"eventsPerSecond":[0-9.]*' | cut -d: -f2)")
     p99s+=("$(echo "$json" | grep -o '"p99Ms":[0-9.]*' | cut -d: -f2)")
     stop

@@ -13,7 +13,7 @@ rport=${REDIS_PORT:-16400}
 ports=(${PORT_A:-5191} ${PORT_B:-5192})
 dotnet build Herald.slnx -c Release -v q -nologo >/dev/null
 server=src/Herald.Server/bin/Release/net10.0/Herald.Server
-herald=src/Herald.Cli/bin/Release/net10.0/Herald.Cli
+herald_bench=src/Herald.Bench/bin/Release/net10.0/Herald.Bench
 work=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done; rm -rf "$work"; }
@@ -45,13 +45,13 @@ measure() {
     # still used ~30 % of a node's CPU in the measured window, and single POSTs measured ~20 % lower).
     local warming=()
     for port in "${ports[@]}"; do
-      "$herald" bench --scenario publish --server "http://127.0.0.1:$port" --duration "$warmup" --publishers 8 >/dev/null 2>&1 &
+      "$herald_bench" run --scenario publish --server "http://127.0.0.1:$port" --duration "$warmup" --publishers 8 >/dev/null 2>&1 &
       warming+=($!)
     done
     wait "${warming[@]}" || true
     local outs=()
     for port in "${ports[@]}"; do
-      "$herald" bench --scenario "$scenario" --server "http://127.0.0.1:$port" "$@" 2>/dev/null | tail -1 >"$work/out-$port.json" &
+      "$herald_bench" run --scenario "$scenario" --server "http://127.0.0.1:$port" "$@" 2>/dev/null | tail -1 >"$work/out-$port.json" &
       outs+=($!)
     done
     wait "${outs[@]}"

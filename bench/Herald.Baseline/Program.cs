@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using Herald.Baseline;
 
-// A minimal SSE hub, just enough of docs/protocol.md for `herald bench`: publish, batch publish, subscribe with Last-Event-ID replay.
+// A minimal SSE hub, just enough of docs/protocol.md for `herald-bench run`: publish, batch publish, subscribe with Last-Event-ID replay.
 // Run: Herald.Baseline --urls http://127.0.0.1:5095
 WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning); // as in the project template's appsettings.json

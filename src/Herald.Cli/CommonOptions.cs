@@ -2,7 +2,10 @@ using System.CommandLine;
 
 namespace Herald.Cli;
 
-/// <summary>Options several commands share, with their environment-variable fallbacks.</summary>
+/// <summary>
+/// Options several commands share, with their environment-variable fallbacks; src/Herald.Bench compiles this file too,
+/// so <c>--server</c> means the same in <c>herald</c> and <c>herald-bench</c>.
+/// </summary>
 internal static class CommonOptions
 {
     /// <summary>Herald.Server's own default address (docs/protocol.md "Command line"), so the two work together out of the box.</summary>

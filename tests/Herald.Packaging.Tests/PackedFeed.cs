@@ -5,7 +5,7 @@ namespace Herald.Packaging.Tests;
 
 /// <summary>
 /// Every src/ project packed once for all packaging tests into a temporary folder, which is then the only package
-/// source from which both tools are installed into a temporary tool path — as a user would install them, but offline.
+/// source from which the three tools are installed into a temporary tool path — as a user would install them, but offline.
 /// Packing uses the build output this test run already has (NoBuild), so nothing is compiled a second time beside the
 /// outer build; it only writes the packages, each project's nuspec under obj/ and the tools' publish folders.
 /// </summary>
@@ -52,7 +52,7 @@ public sealed partial class PackedFeed : IAsyncLifetime, IDisposable
                 new XElement("clear"),
                 new XElement("add", new XAttribute("key", "herald-local"), new XAttribute("value", Feed)))).Save(config);
         Dictionary<string, string> isolated = new() { ["NUGET_PACKAGES"] = Path.Combine(_root.Path, "nuget-packages") };
-        foreach (string id in (string[])["Herald.Server", "Herald.Cli"])
+        foreach (string id in (string[])["Herald.Server", "Herald.Cli", "Herald.Bench"])
         {
             await Dotnet.RunAsync(
                 ["tool", "install", id, "--version", Version, "--tool-path", ToolPath, "--configfile", config],

@@ -1,17 +1,15 @@
-using System.Diagnostics;
-using System.Globalization;
 using System.Net;
-using System.Text;
-using System.Text.RegularExpressions;
+using System.Text.Json;
 
 namespace Herald.Packaging.Tests;
 
 [Collection(PackedFeedCollection.Name)]
-public sealed partial class ToolPackageTests(PackedFeed packed)
+public sealed class ToolPackageTests(PackedFeed packed)
 {
     [Theory]
     [InlineData("herald-server", "[options]", "--store")]
     [InlineData("herald", "[command] [options]", "publish")]
+    [InlineData("herald-bench", "[command] [options]", "verify")]
     public async Task Installed_tool_prints_its_help_and_exits_zero(string command, string usage, string option)
     {
         using TempDirectory elsewhere = new();
@@ -28,67 +26,40 @@ public sealed partial class ToolPackageTests(PackedFeed packed)
     public async Task Installed_server_keeps_its_default_store_in_the_working_directory_and_reads_its_appsettings()
     {
         using TempDirectory workingDirectory = new();
-        using Process server = new() { StartInfo = Dotnet.StartInfo(packed.Tool("herald-server"), ["--urls", "http://127.0.0.1:0"], workingDirectory.Path) };
-        StringBuilder output = new();
-        Lock outputLock = new();
-        TaskCompletionSource<Uri> serving = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        void OnLine(string? line)
-        {
-            if (line is null)
-            {
-                return;
-            }
+        await using InstalledServer server = await InstalledServer.StartAsync(packed.Tool("herald-server"), workingDirectory.Path, "--urls", "http://127.0.0.1:0");
+        Assert.Equal("sqlite:./data/herald.db", server.Store);
+        using HttpClient client = new() { BaseAddress = server.BaseAddress, Timeout = TestTimeouts.Frame };
+        using StringContent body = new("installed");
+        using HttpResponseMessage published = await client.PostAsync(new Uri("streams/packaging", UriKind.Relative), body);
+        Assert.Equal(HttpStatusCode.Created, published.StatusCode);
 
-            lock (outputLock)
-            {
-                output.AppendLine(line);
-            }
+        await server.StopAsync();
 
-            Match match = ServingLine().Match(line);
-            if (match.Success)
-            {
-                serving.TrySetResult(new Uri(match.Groups["url"].Value));
-            }
-        }
-
-        server.OutputDataReceived += (_, e) => OnLine(e.Data);
-        server.ErrorDataReceived += (_, e) => OnLine(e.Data);
-        server.Start();
-        server.BeginOutputReadLine();
-        server.BeginErrorReadLine();
-        try
-        {
-            Uri baseAddress = await serving.Task.WaitAsync(TestTimeouts.Start);
-            using HttpClient client = new() { BaseAddress = baseAddress, Timeout = TestTimeouts.Frame };
-            using StringContent body = new("installed");
-            using HttpResponseMessage published = await client.PostAsync(new Uri("streams/packaging", UriKind.Relative), body);
-            Assert.Equal(HttpStatusCode.Created, published.StatusCode);
-
-            using Process kill = Process.Start("kill", ["-TERM", server.Id.ToString(CultureInfo.InvariantCulture)]);
-            await kill.WaitForExitAsync();
-            await server.WaitForExitAsync().WaitAsync(TestTimeouts.ProcessExit);
-        }
-        finally
-        {
-            if (!server.HasExited)
-            {
-                server.Kill();
-            }
-        }
-
-        string log;
-        lock (outputLock)
-        {
-            log = output.ToString();
-        }
-
-        Assert.True(server.ExitCode == 0, $"herald-server exited with {server.ExitCode}.\n{log}");
-        Assert.True(File.Exists(Path.Combine(workingDirectory.Path, "data", "herald.db")), $"No data/herald.db in the working directory.\n{log}");
+        Assert.True(server.ExitCode == 0, $"herald-server exited with {server.ExitCode}.\n{server.Log}");
+        Assert.True(File.Exists(Path.Combine(workingDirectory.Path, "data", "herald.db")), $"No data/herald.db in the working directory.\n{server.Log}");
 
         // appsettings.json sets Microsoft.AspNetCore to Warning; without it ASP.NET Core logs every request at Information.
-        Assert.DoesNotContain("Request starting", log, StringComparison.Ordinal);
+        Assert.DoesNotContain("Request starting", server.Log, StringComparison.Ordinal);
     }
 
-    [GeneratedRegex(@"Herald is serving sqlite:\./data/herald\.db on (?<url>https?://[^\s,]+)")]
-    private static partial Regex ServingLine();
+    [Fact]
+    public async Task Installed_bench_measures_the_installed_server_and_finds_every_event_delivered_once()
+    {
+        // herald-bench is a tool of its own: this proves its package carries what it needs (Spectre.Console, the shared
+        // command-line code) and that run works from the installed command, against the installed server.
+        using TempDirectory workingDirectory = new();
+        await using InstalledServer server = await InstalledServer.StartAsync(packed.Tool("herald-server"), workingDirectory.Path, "--urls", "http://127.0.0.1:0", "--store", "memory:");
+
+        (int exitCode, string stdout, string stderr) = await Dotnet.RunToExitAsync(
+            packed.Tool("herald-bench"),
+            ["run", "--server", server.BaseAddress.ToString(), "--subscribers", "5", "--publishers", "1", "--rate", "100", "--duration", "1"],
+            workingDirectory.Path,
+            timeout: TestTimeouts.Bulk);
+
+        Assert.True(exitCode == 0, $"herald-bench run exited with {exitCode}.\n{stdout}\n{stderr}\n{server.Log}");
+        using JsonDocument json = JsonDocument.Parse(stdout);
+        Assert.True(json.RootElement.GetProperty("publishes").GetInt64() > 0, stdout);
+        Assert.True(json.RootElement.GetProperty("exact").GetBoolean(), stdout);
+        Assert.Contains("herald-bench run fanout", stderr, StringComparison.Ordinal);
+    }
 }
