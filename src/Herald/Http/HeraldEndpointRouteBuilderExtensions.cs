@@ -12,6 +12,8 @@ namespace Herald;
 /// <summary>Maps Herald's HTTP contract (docs/protocol.md) onto an application's endpoints.</summary>
 public static class HeraldEndpointRouteBuilderExtensions
 {
+    private const string Json = "application/json";
+
     /// <summary>
     /// Maps the stream list (<c>GET</c> on the prefix itself), subscribe, publish, batch, <c>info</c> and <c>events</c>
     /// under <paramref name="prefix"/> (docs/protocol.md uses <c>/streams</c>). Returns the group, so the usual conventions
@@ -26,17 +28,57 @@ public static class HeraldEndpointRouteBuilderExtensions
         // The handlers are resolved per request (singletons: a cached lookup), not here: mapping must not open the store
         // or read the options, so that bad options or an unusable store fail the host's start, with the option named.
         group.MapGet(string.Empty, (HttpContext context) =>
-            LimitedReadAsync(context, static c => c.RequestServices.GetRequiredService<ReadEndpoints>().ListAsync(c)));
+            LimitedReadAsync(context, static c => c.RequestServices.GetRequiredService<ReadEndpoints>().ListAsync(c)))
+            .WithName("HeraldListStreams")
+            .WithSummary("Lists streams with their first and last IDs, a page at a time.")
+            .Produces(StatusCodes.Status200OK, contentType: Json)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         group.MapGet("/{name}", (HttpContext context, string name) =>
-            StoreFailureGuard.RunAsync(context, context.RequestServices.GetRequiredService<SubscribeEndpoint>().SubscribeAsync(context, name)));
+            StoreFailureGuard.RunAsync(context, context.RequestServices.GetRequiredService<SubscribeEndpoint>().SubscribeAsync(context, name)))
+            .WithName("HeraldSubscribe")
+            .WithSummary("Subscribes to a stream as Server-Sent Events, resuming after Last-Event-ID.")
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         group.MapPost("/{name}", (HttpContext context, string name) =>
-            StoreFailureGuard.RunAsync(context, context.RequestServices.GetRequiredService<PublishEndpoints>().PublishAsync(context, name)));
+            StoreFailureGuard.RunAsync(context, context.RequestServices.GetRequiredService<PublishEndpoints>().PublishAsync(context, name)))
+            .WithName("HeraldPublish")
+            .WithSummary("Appends one event; the answer carries its ID.")
+            .Accepts<string>("text/plain", "application/json")
+            .Produces(StatusCodes.Status201Created, contentType: Json)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         group.MapPost("/{name}/batch", (HttpContext context, string name) =>
-            StoreFailureGuard.RunAsync(context, context.RequestServices.GetRequiredService<PublishEndpoints>().PublishBatchAsync(context, name)));
+            StoreFailureGuard.RunAsync(context, context.RequestServices.GetRequiredService<PublishEndpoints>().PublishBatchAsync(context, name)))
+            .WithName("HeraldPublishBatch")
+            .WithSummary("Appends several events atomically, with contiguous IDs.")
+            .Accepts<string>("application/x-ndjson", Json)
+            .Produces(StatusCodes.Status201Created, contentType: Json)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         group.MapGet("/{name}/info", (HttpContext context, string name) =>
-            LimitedReadAsync(context, c => c.RequestServices.GetRequiredService<ReadEndpoints>().InfoAsync(c, name)));
+            LimitedReadAsync(context, c => c.RequestServices.GetRequiredService<ReadEndpoints>().InfoAsync(c, name)))
+            .WithName("HeraldStreamInfo")
+            .WithSummary("A stream's first and last retained IDs, epoch and subscriber count.")
+            .Produces(StatusCodes.Status200OK, contentType: Json)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         group.MapGet("/{name}/events", (HttpContext context, string name) =>
-            LimitedReadAsync(context, c => c.RequestServices.GetRequiredService<ReadEndpoints>().EventsAsync(c, name)));
+            LimitedReadAsync(context, c => c.RequestServices.GetRequiredService<ReadEndpoints>().EventsAsync(c, name)))
+            .WithName("HeraldReadEvents")
+            .WithSummary("A page of a stream's retained events after a position, as JSON.")
+            .Produces(StatusCodes.Status200OK, contentType: Json)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        group.WithTags("Herald")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden);
         if (CorsConfigured(endpoints.ServiceProvider))
         {
             group.RequireCors(HeraldCors.PolicyName); // the host runs app.UseCors(); see HeraldOptions.CorsOrigins

@@ -1,0 +1,72 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Mvc.ApiExplorer;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Herald.Tests.Http;
+
+/// <summary>
+/// <c>MapHerald</c> describes its endpoints to ASP.NET Core's API explorer, which OpenAPI generators read: every route
+/// with its method, name, summary, tag, request and response content types and problem statuses.
+/// </summary>
+public sealed class OpenApiMetadataTests
+{
+    public static TheoryData<string, string, string, int, string> Endpoints => new()
+    {
+        // method, route, name, success status, success content type
+        { "GET", "streams", "HeraldListStreams", 200, "application/json" },
+        { "GET", "streams/{name}", "HeraldSubscribe", 200, "text/event-stream" },
+        { "POST", "streams/{name}", "HeraldPublish", 201, "application/json" },
+        { "POST", "streams/{name}/batch", "HeraldPublishBatch", 201, "application/json" },
+        { "GET", "streams/{name}/info", "HeraldStreamInfo", 200, "application/json" },
+        { "GET", "streams/{name}/events", "HeraldReadEvents", 200, "application/json" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Endpoints))]
+    public async Task MapHerald_DescribesEachEndpointForOpenApi(string method, string route, string name, int status, string contentType)
+    {
+        await using WebApplication app = BuildApp();
+
+        ApiDescription description = Assert.Single(
+            app.Services.GetRequiredService<IApiDescriptionGroupCollectionProvider>().ApiDescriptionGroups.Items.SelectMany(g => g.Items),
+            d => d.HttpMethod == method && d.RelativePath == route);
+
+        Assert.Equal(name, description.ActionDescriptor.EndpointMetadata.OfType<Microsoft.AspNetCore.Routing.IEndpointNameMetadata>().Single().EndpointName);
+        Assert.False(string.IsNullOrWhiteSpace(description.ActionDescriptor.EndpointMetadata.OfType<Microsoft.AspNetCore.Http.Metadata.IEndpointSummaryMetadata>().Single().Summary));
+        Assert.Contains("Herald", description.ActionDescriptor.EndpointMetadata.OfType<Microsoft.AspNetCore.Http.Metadata.ITagsMetadata>().SelectMany(t => t.Tags));
+        ApiResponseType success = Assert.Single(description.SupportedResponseTypes, r => r.StatusCode == status);
+        Assert.Contains(success.ApiResponseFormats, f => f.MediaType == contentType);
+        foreach (int problem in new[] { 400, 401, 403, 503 })
+        {
+            ApiResponseType refused = Assert.Single(description.SupportedResponseTypes, r => r.StatusCode == problem);
+            Assert.Contains(refused.ApiResponseFormats, f => f.MediaType == "application/problem+json");
+        }
+
+        Assert.Contains(description.ParameterDescriptions, p => p.Name == "name" || route == "streams");
+    }
+
+    [Fact]
+    public async Task MapHerald_PublishDeclaresTheBodiesItAccepts()
+    {
+        await using WebApplication app = BuildApp();
+        IEnumerable<ApiDescription> all = app.Services.GetRequiredService<IApiDescriptionGroupCollectionProvider>().ApiDescriptionGroups.Items.SelectMany(g => g.Items);
+
+        ApiDescription publish = all.Single(d => d.HttpMethod == "POST" && d.RelativePath == "streams/{name}");
+        ApiDescription batch = all.Single(d => d.HttpMethod == "POST" && d.RelativePath == "streams/{name}/batch");
+
+        Assert.Equal(["text/plain", "application/json"], publish.SupportedRequestFormats.Select(f => f.MediaType));
+        Assert.Equal(["application/x-ndjson", "application/json"], batch.SupportedRequestFormats.Select(f => f.MediaType));
+        Assert.Contains(publish.SupportedResponseTypes, r => r.StatusCode == 413);
+        Assert.Contains(batch.SupportedResponseTypes, r => r.StatusCode == 429);
+    }
+
+    private static WebApplication BuildApp()
+    {
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        builder.Services.AddHerald().UseInMemory();
+        builder.Services.AddEndpointsApiExplorer();
+        WebApplication app = builder.Build();
+        app.MapHerald("/streams");
+        return app;
+    }
+}
