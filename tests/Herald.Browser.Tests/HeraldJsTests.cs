@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Herald.Browser.Tests.Infrastructure;
-using Herald.Server.Tests.Infrastructure;
+using Herald.Testing.Infrastructure;
 using Xunit.Abstractions;
 
 namespace Herald.Browser.Tests;

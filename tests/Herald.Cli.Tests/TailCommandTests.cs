@@ -1,4 +1,4 @@
-using Herald.Server.Tests.Infrastructure;
+using Herald.Testing.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,6 +1,6 @@
 using System.Net;
 using Herald.Client.Tests.Infrastructure;
-using Herald.Server.Tests.Infrastructure;
+using Herald.Testing.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;

@@ -2,7 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Herald.Redis.Tests.Topology;
-using Herald.Server.Tests.Infrastructure;
+using Herald.Testing.Infrastructure;
 
 namespace Herald.Redis.Tests;
 

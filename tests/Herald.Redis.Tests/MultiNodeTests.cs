@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
-using Herald.Server.Tests.Infrastructure;
+using Herald.Testing.Infrastructure;
 
 namespace Herald.Redis.Tests;
 

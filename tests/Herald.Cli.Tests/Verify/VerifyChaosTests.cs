@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Herald.Cli.Verify;
-using Herald.Server.Tests.Infrastructure;
+using Herald.Testing.Infrastructure;
 
 namespace Herald.Cli.Tests.Verify;
 
