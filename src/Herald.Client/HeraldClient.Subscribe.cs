@@ -70,7 +70,7 @@ public sealed partial class HeraldClient
                 continue;
             }
 
-            IdleTimeoutStream watched = new(body, _options.IdleTimeout);
+            IdleTimeoutStream watched = new(body, _options.IdleTimeout, _options.TimeProvider);
             await using (watched.ConfigureAwait(false))
             {
                 SseParser<string> parser = SseParser.Create(watched);

@@ -41,6 +41,6 @@ public sealed record HeraldClientOptions
     /// </summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(45);
 
-    /// <summary>The clock for waits between attempts. Default <see cref="TimeProvider.System"/>.</summary>
+    /// <summary>The clock for waits between attempts and for <see cref="IdleTimeout"/>. Default <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }

@@ -6,12 +6,36 @@ namespace Herald.Client;
 /// connection — a peer that vanished without a FIN, a proxy that stopped forwarding — which TCP alone may not notice
 /// for many minutes. Ending the read lets the subscription reconnect and resume.
 /// </summary>
-internal sealed class IdleTimeoutStream(Stream inner, TimeSpan timeout) : Stream
+/// <remarks>
+/// One timer per connection, made by the client's <see cref="TimeProvider"/> and re-armed for each read, so a read
+/// allocates nothing (a linked token per read would) and tests can drive the timeout with a fake clock. When it fires
+/// during a read it disposes the inner stream: that is how a pending socket read is ended without a token of its own
+/// (SocketsHttpHandler cancels reads the same way), and the connection is being given up anyway.
+/// </remarks>
+internal sealed class IdleTimeoutStream : Stream
 {
-    private readonly CancellationTokenSource _idle = new();
+    private const int Idle = 0;
+    private const int Reading = 1;
+    private const int Expired = 2;
 
-    /// <summary>Whether the last read ended because of the idle timeout.</summary>
-    public bool TimedOut => _idle.IsCancellationRequested;
+    private readonly Stream _inner;
+    private readonly TimeSpan _timeout;
+    private readonly ITimer? _timer;
+    private int _state = Idle;
+
+    public IdleTimeoutStream(Stream inner, TimeSpan timeout, TimeProvider timeProvider)
+    {
+        _inner = inner;
+        _timeout = timeout;
+        if (timeout != Timeout.InfiniteTimeSpan)
+        {
+            // Created disarmed; each read arms it and disarms it when data (or an error) arrives.
+            _timer = timeProvider.CreateTimer(static self => ((IdleTimeoutStream)self!).OnIdle(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    /// <summary>Whether the connection was given up because of the idle timeout.</summary>
+    public bool TimedOut => Volatile.Read(ref _state) == Expired;
 
     public override bool CanRead => true;
 
@@ -29,21 +53,31 @@ internal sealed class IdleTimeoutStream(Stream inner, TimeSpan timeout) : Stream
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        if (timeout == Timeout.InfiniteTimeSpan)
+        if (_timer is null)
         {
-            return await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+            return await _inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
         }
 
-        // Re-armed on every read: the clock measures silence, not the length of the connection.
-        _idle.CancelAfter(timeout);
-        using CancellationTokenSource linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _idle.Token);
+        if (Interlocked.CompareExchange(ref _state, Reading, Idle) != Idle)
+        {
+            // Expired: the inner stream is disposed. (Reading would mean overlapping reads, which a stream does not allow.)
+            throw TimedOut ? IdleError(null) : new InvalidOperationException("Another read is in progress.");
+        }
+
+        // Armed only while waiting: the clock measures the peer's silence, not how long the consumer takes between reads.
+        _timer.Change(_timeout, Timeout.InfiniteTimeSpan);
         try
         {
-            return await inner.ReadAsync(buffer, linked.Token).ConfigureAwait(false);
+            return await _inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (_idle.IsCancellationRequested && !cancellationToken.IsCancellationRequested && ex is OperationCanceledException or IOException)
+        catch (Exception ex) when (TimedOut && !cancellationToken.IsCancellationRequested && ex is OperationCanceledException or IOException or ObjectDisposedException)
         {
-            throw new IOException($"Nothing arrived on the SSE connection for {timeout.TotalSeconds:0.###} s; treating it as dead.", ex);
+            throw IdleError(ex);
+        }
+        finally
+        {
+            _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            Interlocked.CompareExchange(ref _state, Idle, Reading);
         }
     }
 
@@ -51,6 +85,18 @@ internal sealed class IdleTimeoutStream(Stream inner, TimeSpan timeout) : Stream
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("Read asynchronously.");
+
+    private void OnIdle()
+    {
+        // Only a read still waiting is ended; a timer that fires just after its read returned finds the stream idle.
+        if (Interlocked.CompareExchange(ref _state, Expired, Reading) == Reading)
+        {
+            _inner.Dispose();
+        }
+    }
+
+    private IOException IdleError(Exception? inner) =>
+        new($"Nothing arrived on the SSE connection for {_timeout.TotalSeconds:0.###} s; treating it as dead.", inner);
 
     public override void Flush()
     {
@@ -66,8 +112,8 @@ internal sealed class IdleTimeoutStream(Stream inner, TimeSpan timeout) : Stream
     {
         if (disposing)
         {
-            _idle.Dispose();
-            inner.Dispose();
+            _timer?.Dispose();
+            _inner.Dispose();
         }
 
         base.Dispose(disposing);
@@ -75,8 +121,12 @@ internal sealed class IdleTimeoutStream(Stream inner, TimeSpan timeout) : Stream
 
     public override async ValueTask DisposeAsync()
     {
-        _idle.Dispose();
-        await inner.DisposeAsync().ConfigureAwait(false);
+        if (_timer is not null)
+        {
+            await _timer.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await _inner.DisposeAsync().ConfigureAwait(false);
         await base.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Herald.Server.Tests.Infrastructure;
+using Herald.Testing.Infrastructure;
 
 namespace Herald.Bench.Tests;
 

@@ -1,5 +1,5 @@
 using Herald.Browser.Tests.Infrastructure;
-using Herald.Server.Tests.Infrastructure;
+using Herald.Testing.Infrastructure;
 using Xunit.Abstractions;
 
 namespace Herald.Browser.Tests;

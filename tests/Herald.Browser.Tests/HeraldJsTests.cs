@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Herald.Browser.Tests.Infrastructure;
-using Herald.Server.Tests.Infrastructure;
+using Herald.Testing.Infrastructure;
 using Xunit.Abstractions;
 
 namespace Herald.Browser.Tests;
@@ -38,7 +38,7 @@ public sealed class HeraldJsTests(ITestOutputHelper output)
             // lands mid-publishing, with events still to come that the page can only get by resuming.
             foreach ((int killAfter, int publishUpTo) in new[] { (15, 35), (35, Count) })
             {
-                await WaitUntilAsync(() => publisher.Published >= killAfter, $"{killAfter} events published");
+                await Polling.WaitUntilAsync(() => publisher.Published >= killAfter, $"{killAfter} events published", Delivery);
                 await browser.WaitForAsync($"received.length >= {killAfter - 5}", $"the page to see at least {killAfter - 5} events", Delivery);
                 publisher.HoldAfter(publishUpTo);
                 server.Kill();
@@ -46,7 +46,7 @@ public sealed class HeraldJsTests(ITestOutputHelper output)
                 await server.DisposeAsync();
                 output.WriteLine($"killed the server after {publisher.Published} acknowledged events");
                 int failed = publisher.FailedAttempts;
-                await WaitUntilAsync(() => publisher.FailedAttempts >= failed + 3, "the publisher to keep trying while the server is down");
+                await Polling.WaitUntilAsync(() => publisher.FailedAttempts >= failed + 3, "the publisher to keep trying while the server is down", Delivery);
                 server = await ServerProcess.StartAsync(samePort);
                 Assert.Equal(address, server.BaseAddress);
             }
@@ -140,21 +140,5 @@ public sealed class HeraldJsTests(ITestOutputHelper output)
         Assert.Equal(connections, proxy.Connections);
         Assert.Equal(["1:before"], await browser.Page.EvaluateAsync<string[]>("received.slice()"));
         Assert.Equal(401, await browser.Page.EvaluateAsync<int>("statuses.find(s => s.state === 'unauthorized').httpStatus"));
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        using CancellationTokenSource timeout = new(TimeSpan.FromSeconds(90));
-        while (!condition())
-        {
-            try
-            {
-                await Task.Delay(50, timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                Assert.Fail("Timed out waiting for " + what);
-            }
-        }
     }
 }

@@ -1,5 +1,5 @@
 using Herald.Server;
-using Herald.Server.Tests.Infrastructure;
+using Herald.Testing.Infrastructure;
 
 namespace Herald.Cli.Tests;
 

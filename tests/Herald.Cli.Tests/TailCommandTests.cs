@@ -1,4 +1,4 @@
-using Herald.Server.Tests.Infrastructure;
+using Herald.Testing.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -19,7 +19,7 @@ public sealed class TailCommandTests
         using CancellationTokenSource guard = new(TestTimeouts.Bulk);
 
         Task<int> tail = HeraldCommandLine.RunAsync(["tail", "cli-tail", "--from", "0", "--count", "4", "--server", host.BaseAddress.ToString()], output, error, guard.Token);
-        await WaitUntilAsync(() => CliRun.Lines(captured.ToString()).Length == 2, guard.Token);
+        await Polling.WaitUntilAsync(() => CliRun.Lines(captured.ToString()).Length == 2, "tail to print the first two events");
         cutter.CutAll();
         await host.Client.PublishAsync("cli-tail", "three");
         await host.Client.PublishAsync("cli-tail", "four");
@@ -41,7 +41,7 @@ public sealed class TailCommandTests
 
         Task<int> tail = HeraldCommandLine.RunAsync(["tail", "cli-live", "--count", "1", "--server", host.BaseAddress.ToString()], output, TextWriter.Null, guard.Token);
         // The subscription is live once the server counts it; only then is "new" published.
-        await WaitUntilAsync(async () => (await host.Client.GetInfoAsync("cli-live")).Subscribers == 1, guard.Token);
+        await Polling.WaitUntilAsync(async () => (await host.Client.GetInfoAsync("cli-live")).Subscribers == 1, "the server to count tail's subscription");
         await host.Client.PublishAsync("cli-live", "new");
 
         Assert.Equal(CliExitCodes.Success, await tail.WaitAsync(guard.Token));
@@ -54,23 +54,10 @@ public sealed class TailCommandTests
         await using HeraldHost host = await HeraldHost.StartAsync();
         using CancellationTokenSource stop = new();
         Task<int> tail = HeraldCommandLine.RunAsync(["tail", "cli-stop", "--server", host.BaseAddress.ToString()], TextWriter.Null, TextWriter.Null, stop.Token);
-        await WaitUntilAsync(async () => (await host.Client.GetInfoAsync("cli-stop")).Subscribers == 1, CancellationToken.None);
+        await Polling.WaitUntilAsync(async () => (await host.Client.GetInfoAsync("cli-stop")).Subscribers == 1, "the server to count tail's subscription");
 
         await stop.CancelAsync();
 
         Assert.Equal(CliExitCodes.Success, await tail.WaitAsync(TestTimeouts.Bulk));
-    }
-
-    private static Task WaitUntilAsync(Func<bool> condition, CancellationToken cancellationToken) =>
-        WaitUntilAsync(() => Task.FromResult(condition()), cancellationToken);
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, CancellationToken cancellationToken)
-    {
-        using CancellationTokenSource guard = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        guard.CancelAfter(TestTimeouts.Bulk);
-        while (!await condition())
-        {
-            await Task.Delay(20, guard.Token);
-        }
     }
 }

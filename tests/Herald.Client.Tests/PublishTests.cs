@@ -1,6 +1,6 @@
 using Herald.Client.Tests.Infrastructure;
 using Herald.Server;
-using Herald.Server.Tests.Infrastructure;
+using Herald.Testing.Infrastructure;
 
 namespace Herald.Client.Tests;
 

@@ -1,5 +1,5 @@
 using Herald.Client.Tests.Infrastructure;
-using Herald.Server.Tests.Infrastructure;
+using Herald.Testing.Infrastructure;
 
 namespace Herald.Client.Tests;
 

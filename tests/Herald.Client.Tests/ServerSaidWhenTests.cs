@@ -1,6 +1,6 @@
 using System.Net;
 using Herald.Client.Tests.Infrastructure;
-using Herald.Server.Tests.Infrastructure;
+using Herald.Testing.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -17,15 +17,29 @@ public sealed class ServerSaidWhenTests
     [Fact]
     public async Task Subscribe_ConnectionGoesSilentWithoutClosing_ReconnectsAfterTheIdleTimeoutAndResumes()
     {
-        await using HeraldHost host = await HeraldHost.StartAsync(); // heartbeat 15 s: nothing arrives on an idle stream within the test
+        await using HeraldHost host = await HeraldHost.StartAsync(); // heartbeat 15 s of real time: nothing arrives on the stalled stream
         await using LoopbackProxy proxy = new(host.BaseAddress);
-        await using HeraldClient client = new(Clients.Options(proxy.BaseAddress) with { IdleTimeout = TimeSpan.FromSeconds(1) });
+        ArmCountingTimeProvider time = new();
+        TimeSpan idle = TimeSpan.FromSeconds(45);
+        await using HeraldClient client = new(Clients.Options(proxy.BaseAddress) with { IdleTimeout = idle, TimeProvider = time });
         await host.Client.PublishAsync("i-silent", "one");
         await using SubscriptionRecorder recorder = SubscriptionRecorder.Start(client, "i-silent", lastEventId: 0);
         await recorder.WaitForEventAsync(1);
 
         proxy.StallOpenConnections();
         await host.Client.PublishAsync("i-silent", "two");
+        // Only the (fake) clock can end the stalled read. It moves on only while the client is still on the first
+        // connection, which also runs out the reconnect delay; the second connection's timer is never driven.
+        await Polling.WaitUntilAsync(() =>
+        {
+            if (proxy.Connections > 1)
+            {
+                return true;
+            }
+
+            time.Advance(idle);
+            return false;
+        }, "the client to give up the silent connection and reconnect");
         await recorder.WaitForEventAsync(2, TestTimeouts.Frame);
 
         Assert.Equal([1L, 2L], recorder.EventIds);
@@ -35,19 +49,29 @@ public sealed class ServerSaidWhenTests
     [Fact]
     public async Task Subscribe_QuietStreamWithHeartbeats_KeepsItsConnectionPastTheIdleTimeout()
     {
-        await using HeraldHost host = await HeraldHost.StartAsync(configure: b => b.Services.Configure<HeraldOptions>(o => o.Heartbeat = TimeSpan.FromMilliseconds(200)));
+        await using HeraldHost host = await HeraldHost.StartAsync(configure: b => b.Services.Configure<HeraldOptions>(o => o.Heartbeat = TimeSpan.FromMilliseconds(100)));
         await using LoopbackProxy proxy = new(host.BaseAddress);
-        await using HeraldClient client = new(Clients.Options(proxy.BaseAddress) with { IdleTimeout = TimeSpan.FromSeconds(2) });
+        ArmCountingTimeProvider time = new();
+        TimeSpan idle = TimeSpan.FromSeconds(2);
+        await using HeraldClient client = new(Clients.Options(proxy.BaseAddress) with { IdleTimeout = idle, TimeProvider = time });
         await using SubscriptionRecorder recorder = SubscriptionRecorder.Start(client, "i-heartbeats", lastEventId: 0);
         await SubscribeTests.WaitForSubscriberAsync(host.Client, "i-heartbeats");
 
-        // Heartbeats at most 200 ms apart keep a 2 s idle timeout from firing, however long the stream has no event. The
-        // tenfold margin is for a loaded CI machine, where a 3× margin once let a stalled thread pool time out the connection.
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        // Ten idle timeouts pass on the client's clock with no event. Each step waits for the client to start a new read
+        // (it re-arms its idle timer, so the previous read returned a heartbeat), then moves the clock 3/4 of the
+        // timeout: only heartbeats stand between the connection and the timeout, and the real time taken is irrelevant.
+        for (int step = 0; step < 14; step++)
+        {
+            int arms = time.Arms;
+            await Polling.WaitUntilAsync(() => time.Arms > arms, "a heartbeat to reach the client", TestTimeouts.Frame);
+            time.Advance(idle * 0.75);
+        }
+
         await host.Client.PublishAsync("i-heartbeats", "late");
         await recorder.WaitForEventAsync(1, TestTimeouts.Frame);
 
         Assert.Equal(1, proxy.Connections);
+        Assert.Null(recorder.Error);
     }
 
     [Theory]

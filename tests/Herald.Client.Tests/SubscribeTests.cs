@@ -1,6 +1,6 @@
 using Herald.Client.Tests.Infrastructure;
 using Herald.Server;
-using Herald.Server.Tests.Infrastructure;
+using Herald.Testing.Infrastructure;
 
 namespace Herald.Client.Tests;
 
@@ -206,10 +206,15 @@ public sealed class SubscribeTests(MemoryHostFixture fixture) : IClassFixture<Me
     [Fact]
     public async Task Subscribe_CancelledWhileReconnecting_ThrowsOperationCanceled()
     {
-        await using HeraldClient client = Clients.Create(Clients.DeadAddress());
+        // On a fake clock the wait between attempts never ends by itself: once its timer is armed, the client is
+        // reconnecting and stays so until the cancel (cancelling at once could hit the first connect instead).
+        ArmCountingTimeProvider time = new();
+        await using HeraldClient client = new(Clients.Options(Clients.DeadAddress()) with { TimeProvider = time });
         using CancellationTokenSource cancel = new();
         IAsyncEnumerator<HeraldItem> items = client.SubscribeAsync("c-cancel-dead", 0, cancel.Token).GetAsyncEnumerator();
         ValueTask<bool> next = items.MoveNextAsync();
+        await Polling.WaitUntilAsync(() => time.Arms >= 1, "the client to wait before its next attempt", TestTimeouts.Frame);
+        Assert.False(next.IsCompleted);
 
         await cancel.CancelAsync();
 
@@ -217,15 +222,8 @@ public sealed class SubscribeTests(MemoryHostFixture fixture) : IClassFixture<Me
         await items.DisposeAsync();
     }
 
-    internal static async Task WaitForSubscriberAsync(HttpClient http, string stream)
-    {
-        using CancellationTokenSource deadline = new(TestTimeouts.Frame);
-        while ((await http.GetInfoAsync(stream)).Subscribers < 1)
-        {
-            Assert.False(deadline.IsCancellationRequested, $"no subscriber on {stream} within {TestTimeouts.Frame}");
-            await Task.Delay(20);
-        }
-    }
+    internal static Task WaitForSubscriberAsync(HttpClient http, string stream) =>
+        Polling.WaitUntilAsync(async () => (await http.GetInfoAsync(stream)).Subscribers >= 1, $"a subscriber on {stream}", TestTimeouts.Frame);
 
     /// <summary>Rewrites every subscribe to <c>Last-Event-ID: 0</c>, as an intermediary that drops the header and replays would.</summary>
     private sealed class ForgetPositionHandler() : DelegatingHandler(new SocketsHttpHandler())

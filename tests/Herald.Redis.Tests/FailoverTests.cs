@@ -2,7 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Herald.Redis.Tests.Topology;
-using Herald.Server.Tests.Infrastructure;
+using Herald.Testing.Infrastructure;
 
 namespace Herald.Redis.Tests;
 
@@ -47,13 +47,13 @@ public sealed class FailoverTests
 
             // Node A finds the loss at its next replication check and moves the store; both nodes answer with the new epoch.
             string epochAfter = epochBefore;
-            await WaitUntilAsync(async () =>
+            await Polling.WaitUntilAsync(async () =>
             {
                 epochAfter = (await a.Client.GetInfoAsync("orders")).Epoch;
                 return next > 5 || epochAfter != epochBefore;
             }, "node A to move the store past 5 or to a new epoch");
             Assert.True(next > 5 || epochAfter != epochBefore, $"node B was given ID {next} in the old epoch");
-            await WaitUntilAsync(async () => (await b.Client.GetInfoAsync("orders")).Epoch == epochAfter, "node B to adopt the store's epoch");
+            await Polling.WaitUntilAsync(async () => (await b.Client.GetInfoAsync("orders")).Epoch == epochAfter, "node B to adopt the store's epoch");
             long later = await b.Client.PublishAsync("orders", "new-later");
             Assert.True(later > 5, $"after the loss was found, an ID up to 5 was handed out again: {later}");
 
@@ -158,7 +158,7 @@ public sealed class FailoverTests
     private static async Task<long> PublishWhenReadyAsync(ServerProcess node, string stream, string data)
     {
         long id = 0;
-        await WaitUntilAsync(node, async () =>
+        await WaitForNodeAsync(node, async () =>
         {
             using HttpResponseMessage response = await node.Client.PostAsync("/streams/" + stream, Encoding.UTF8.GetBytes(data), r => r.Headers.Add("Idempotency-Key", "once-" + data));
             if (response.StatusCode is not (HttpStatusCode.Created or HttpStatusCode.OK))
@@ -173,26 +173,15 @@ public sealed class FailoverTests
         return id;
     }
 
-    private static async Task WaitUntilAsync(ServerProcess node, Func<Task<bool>> condition, string what)
+    private static async Task WaitForNodeAsync(ServerProcess node, Func<Task<bool>> condition, string what)
     {
         try
         {
-            await WaitUntilAsync(condition, what);
+            await Polling.WaitUntilAsync(condition, what);
         }
         catch (Exception ex) when (ex is not Xunit.Sdk.XunitException)
         {
             Assert.Fail($"Waiting for {what} failed: {ex.Message}\nThe node's output:\n{node.Output}");
-        }
-    }
-
-    /// <summary>Polls <paramref name="condition"/> (a state of other processes, which cannot signal us) until it holds, failing after <see cref="TestTimeouts.Bulk"/>.</summary>
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
-    {
-        DateTime deadline = DateTime.UtcNow + TestTimeouts.Bulk;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Timed out after {TestTimeouts.Bulk} waiting for {what}.");
-            await Task.Delay(100);
         }
     }
 }

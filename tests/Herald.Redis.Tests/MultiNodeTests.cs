@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
-using Herald.Server.Tests.Infrastructure;
+using Herald.Testing.Infrastructure;
 
 namespace Herald.Redis.Tests;
 
@@ -121,7 +121,7 @@ public sealed class MultiNodeTests
             }
         }))];
 
-        await WaitUntilAsync(() => acknowledged.Count >= 100, "100 publishes before the restart");
+        await Polling.WaitUntilAsync(() => acknowledged.Count >= 100, "100 publishes before the restart");
         await redis.ShutdownAsync();
         await redis.StartAgainAsync();
         Volatile.Write(ref restarted, true);
@@ -129,7 +129,7 @@ public sealed class MultiNodeTests
 
         // Every post-restart publish may have gone through node B while node A was still reconnecting: wait until A is
         // ready again (it reconnects by itself) before reading the log through it.
-        await WaitUntilAsync(async () => (await a.Client.GetAsync("/readyz")).StatusCode == HttpStatusCode.OK, "node A to be ready again");
+        await Polling.WaitUntilAsync(async () => (await a.Client.GetAsync("/readyz")).StatusCode == HttpStatusCode.OK, "node A to be ready again");
         List<ReadEvent> stored = await a.Client.ReadAllAsync("restart");
         long max = acknowledged.Keys.Max();
 
@@ -187,7 +187,7 @@ public sealed class MultiNodeTests
         await onA.WaitForRawAsync(text => text.Length > before && text[before..].Contains(":\n", StringComparison.Ordinal), TestTimeouts.Frame, "a heartbeat while Redis is down");
         await redis.StartAgainAsync();
         long id = 0;
-        await WaitUntilAsync(async () => (await TryPublishAsync(b, "outage", "e4")).Status == HttpStatusCode.Created, "a publish to succeed after Redis returned");
+        await Polling.WaitUntilAsync(async () => (await TryPublishAsync(b, "outage", "e4")).Status == HttpStatusCode.Created, "a publish to succeed after Redis returned");
         for (int i = 5; i <= 10; i++)
         {
             id = await b.Client.PublishAsync("outage", $"e{i}");
@@ -216,19 +216,5 @@ public sealed class MultiNodeTests
 
         using System.Text.Json.JsonDocument json = System.Text.Json.JsonDocument.Parse(text);
         return (response.StatusCode, json.RootElement.GetProperty("id").GetInt64(), text);
-    }
-
-    private static Task WaitUntilAsync(Func<bool> condition, string what) =>
-        WaitUntilAsync(() => Task.FromResult(condition()), what);
-
-    /// <summary>Polls <paramref name="condition"/> (a state of other processes, which cannot signal us) until it holds, failing after <see cref="TestTimeouts.Bulk"/>.</summary>
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
-    {
-        DateTime deadline = DateTime.UtcNow + TestTimeouts.Bulk;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Timed out after {TestTimeouts.Bulk} waiting for {what}.");
-            await Task.Delay(100);
-        }
     }
 }

@@ -1,6 +1,6 @@
 using System.Net;
 using Herald.Redis.Tests.Topology;
-using Herald.Server.Tests.Infrastructure;
+using Herald.Testing.Infrastructure;
 using RedisClient = Herald.Redis.Tests.Topology.ClientInfo;
 
 namespace Herald.Redis.Tests;

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Herald.Server.Tests.Infrastructure;
+using Herald.Testing.Infrastructure;
 
 namespace Herald.Redis.Tests;
 
@@ -21,8 +21,8 @@ public sealed class SubscriberCountTests
 
         foreach (ServerProcess node in (ServerProcess[])[a, b])
         {
-            await WaitUntilAsync(async () => (await node.Client.GetInfoAsync("counted")).Subscribers == 3, "info to count the subscribers of both nodes");
-            await WaitUntilAsync(async () => await ListedSubscribersAsync(node, "counted") == 3, "GET /streams to count the subscribers of both nodes");
+            await Polling.WaitUntilAsync(async () => (await node.Client.GetInfoAsync("counted")).Subscribers == 3, "info to count the subscribers of both nodes");
+            await Polling.WaitUntilAsync(async () => await ListedSubscribersAsync(node, "counted") == 3, "GET /streams to count the subscribers of both nodes");
         }
 
         await onA1.DisposeAsync();
@@ -30,7 +30,7 @@ public sealed class SubscriberCountTests
 
         foreach (ServerProcess node in (ServerProcess[])[a, b])
         {
-            await WaitUntilAsync(async () => (await node.Client.GetInfoAsync("counted")).Subscribers == 1, "info to forget node A's subscribers that left");
+            await Polling.WaitUntilAsync(async () => (await node.Client.GetInfoAsync("counted")).Subscribers == 1, "info to forget node A's subscribers that left");
         }
     }
 
@@ -45,10 +45,10 @@ public sealed class SubscriberCountTests
             Assert.Equal(1, await a.Client.PublishAsync("orphan", "x"));
             await using SseClient onA = await SseClient.ConnectAsync(a.Client, "/streams/orphan");
             await onA.WaitForTypeAsync("hello");
-            await WaitUntilAsync(async () => (await b.Client.GetInfoAsync("orphan")).Subscribers == 1, "node B to count node A's subscriber");
+            await Polling.WaitUntilAsync(async () => (await b.Client.GetInfoAsync("orphan")).Subscribers == 1, "node B to count node A's subscriber");
 
             a.Kill(); // no shutdown code runs: node A's entry must expire by itself
-            await WaitUntilAsync(async () => (await b.Client.GetInfoAsync("orphan")).Subscribers == 0, "node B to stop counting the killed node's subscriber");
+            await Polling.WaitUntilAsync(async () => (await b.Client.GetInfoAsync("orphan")).Subscribers == 0, "node B to stop counting the killed node's subscriber");
         }
         finally
         {
@@ -61,16 +61,5 @@ public sealed class SubscriberCountTests
         using JsonDocument page = JsonDocument.Parse(await node.Client.GetStringAsync("/streams"));
         return page.RootElement.GetProperty("streams").EnumerateArray()
             .Single(s => s.GetProperty("name").GetString() == stream).GetProperty("subscribers").GetInt64();
-    }
-
-    /// <summary>Polls <paramref name="condition"/> (a state of other processes, which cannot signal us) until it holds, failing after <see cref="TestTimeouts.Bulk"/>.</summary>
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
-    {
-        DateTime deadline = DateTime.UtcNow + TestTimeouts.Bulk;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Timed out after {TestTimeouts.Bulk} waiting for {what}.");
-            await Task.Delay(100);
-        }
     }
 }

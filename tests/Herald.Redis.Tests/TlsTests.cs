@@ -4,7 +4,7 @@ using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
 using Herald.Redis.Tests.Topology;
-using Herald.Server.Tests.Infrastructure;
+using Herald.Testing.Infrastructure;
 using StackExchange.Redis;
 
 namespace Herald.Redis.Tests;

@@ -1,4 +1,4 @@
-using Herald.Server.Tests.Infrastructure;
+using Herald.Testing.Infrastructure;
 
 namespace Herald.Server.Tests;
 

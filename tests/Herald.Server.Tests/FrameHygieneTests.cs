@@ -1,7 +1,7 @@
 using System.IO.Compression;
 using System.Net.Http.Headers;
 using System.Text;
-using Herald.Server.Tests.Infrastructure;
+using Herald.Testing.Infrastructure;
 using Herald.Validation;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;

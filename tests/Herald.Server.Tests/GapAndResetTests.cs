@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json;
-using Herald.Server.Tests.Infrastructure;
+using Herald.Testing.Infrastructure;
 
 namespace Herald.Server.Tests;
 

@@ -1,4 +1,4 @@
-using Herald.Server.Tests.Infrastructure;
+using Herald.Testing.Infrastructure;
 using Xunit.Abstractions;
 
 namespace Herald.Server.Tests;

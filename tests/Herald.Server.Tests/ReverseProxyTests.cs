@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using Herald.Server.Tests.Infrastructure;
+using Herald.Testing.Infrastructure;
 
 namespace Herald.Server.Tests;
 

@@ -1,4 +1,5 @@
 using Herald.Server.Tests.Infrastructure;
+using Herald.Testing.Infrastructure;
 using Microsoft.Extensions.Options;
 
 namespace Herald.Server.Tests;

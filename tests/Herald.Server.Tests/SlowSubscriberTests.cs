@@ -1,5 +1,5 @@
 using System.Globalization;
-using Herald.Server.Tests.Infrastructure;
+using Herald.Testing.Infrastructure;
 
 namespace Herald.Server.Tests;
 

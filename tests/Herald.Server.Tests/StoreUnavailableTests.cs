@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text;
-using Herald.Server.Tests.Infrastructure;
+using Herald.Testing.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Herald.Server.Tests;

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using Herald.Server.Tests.Infrastructure;
+using Herald.Testing.Infrastructure;
 
 namespace Herald.Server.Tests;
 

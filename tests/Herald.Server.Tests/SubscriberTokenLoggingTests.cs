@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using Herald.Server.Tests.Infrastructure;
+using Herald.Testing.Infrastructure;
 using Microsoft.Extensions.Logging;
 
 namespace Herald.Server.Tests;

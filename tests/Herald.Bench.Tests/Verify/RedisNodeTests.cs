@@ -1,5 +1,5 @@
 using Herald.Bench.Verify;
-using Herald.Server.Tests.Infrastructure;
+using Herald.Testing.Infrastructure;
 
 namespace Herald.Bench.Tests.Verify;
 

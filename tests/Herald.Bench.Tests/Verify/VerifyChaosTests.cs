@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Herald.Bench.Verify;
-using Herald.Server.Tests.Infrastructure;
+using Herald.Testing.Infrastructure;
 
 namespace Herald.Bench.Tests.Verify;
 

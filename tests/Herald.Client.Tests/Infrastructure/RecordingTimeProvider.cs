@@ -19,9 +19,13 @@ internal sealed class RecordingTimeProvider : TimeProvider
 
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
-        lock (_lock)
+        // A timer created disarmed is not a wait (the idle-timeout timer, armed per read); only waits are recorded.
+        if (dueTime != Timeout.InfiniteTimeSpan)
         {
-            _delays.Add(dueTime);
+            lock (_lock)
+            {
+                _delays.Add(dueTime);
+            }
         }
 
         return System.CreateTimer(callback, state, dueTime, period);

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Herald.Testing.Infrastructure;
 
 namespace Herald.Server.Tests.Infrastructure;
 

@@ -1,4 +1,4 @@
-namespace Herald.Server.Tests.Infrastructure;
+namespace Herald.Testing.Infrastructure;
 
 /// <summary>
 /// Upper bounds for waits. They only decide how long a broken test takes to fail, never whether a working one passes,

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Herald.Http.Formats;
 
-namespace Herald.Tests.AspNetCore;
+namespace Herald.Tests.Http.Formats;
 
 /// <summary>Batch data that is not a JSON string is stored as compact JSON: whitespace between tokens goes, strings stay byte for byte.</summary>
 public sealed class JsonCompactionTests

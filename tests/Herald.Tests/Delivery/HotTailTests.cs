@@ -2,7 +2,7 @@ using System.Text;
 using Herald.Delivery;
 using Herald.Sse;
 
-namespace Herald.Tests.Subscriptions;
+namespace Herald.Tests.Delivery;
 
 /// <summary>
 /// The ring of recently encoded events (docs/design.md): it answers only when it holds the very next event after a cursor,

@@ -1,4 +1,4 @@
-namespace Herald.Tests.AspNetCore;
+namespace Herald.Tests.Hosting;
 
 /// <summary>Options default to docs/protocol.md's values, and <see cref="HeraldOptions.Validate"/> names whatever is wrong.</summary>
 public sealed class HeraldOptionsTests

@@ -2,7 +2,7 @@ using System.Net;
 using Herald.Http.Security;
 using Microsoft.AspNetCore.Http;
 
-namespace Herald.Tests.AspNetCore;
+namespace Herald.Tests.Http.Security;
 
 /// <summary>docs/protocol.md "Limits": per-address caps count an IPv6 client per /64, so one host cannot take every slot with many addresses.</summary>
 public sealed class ClientAddressTests

@@ -3,7 +3,7 @@ using System.Text;
 using Herald.Http.Formats;
 using Herald.Validation;
 
-namespace Herald.Tests.AspNetCore;
+namespace Herald.Tests.Http.Formats;
 
 /// <summary>docs/protocol.md "Batch publish": NDJSON of <c>{"data": …, "event"?: …}</c>, all or nothing, errors name the line from 1.</summary>
 public sealed class BatchParserTests

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace Herald.Server.Tests.Infrastructure;
+namespace Herald.Testing.Infrastructure;
 
 /// <summary>
 /// Herald.Server as a real OS process (<c>dotnet Herald.Server.dll …</c>): started on 127.0.0.1:0, its URL read from the

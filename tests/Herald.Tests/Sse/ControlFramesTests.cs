@@ -3,7 +3,7 @@ using System.Net.ServerSentEvents;
 using System.Text;
 using Herald.Sse;
 
-namespace Herald.Tests.Subscriptions;
+namespace Herald.Tests.Sse;
 
 /// <summary>docs/protocol.md "Subscribe": <c>hello</c>, <c>gap</c> and <c>reset</c> frames, exact bytes, never an <c>id:</c>.</summary>
 public sealed class ControlFramesTests

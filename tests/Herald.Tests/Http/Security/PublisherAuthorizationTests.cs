@@ -4,7 +4,7 @@ using Herald.Http.Security;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 
-namespace Herald.Tests.AspNetCore;
+namespace Herald.Tests.Http.Security;
 
 /// <summary>docs/protocol.md "Security": with publisher keys, <c>Authorization: Bearer &lt;key&gt;</c> or 401; without, loopback only or 403.</summary>
 public sealed class PublisherAuthorizationTests

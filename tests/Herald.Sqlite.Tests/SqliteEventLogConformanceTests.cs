@@ -1,6 +1,6 @@
 using Herald.Testing;
 
-namespace Herald.Tests.Sqlite;
+namespace Herald.Sqlite.Tests;
 
 /// <summary>The SQLite store against the shared suite, each test in its own temporary directory.</summary>
 public sealed class SqliteEventLogConformanceTests : PersistentEventLogConformanceTests

@@ -1,7 +1,7 @@
 using Herald.Delivery;
 
 
-namespace Herald.Tests.Subscriptions;
+namespace Herald.Tests.Delivery;
 
 /// <summary>
 /// The delivery window: appends in quick succession share one wake-up, but none is ever left without one — a cursor

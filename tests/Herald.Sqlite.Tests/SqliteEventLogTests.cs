@@ -1,7 +1,7 @@
 using System.Text;
 using Microsoft.Data.Sqlite;
 
-namespace Herald.Tests.Sqlite;
+namespace Herald.Sqlite.Tests;
 
 /// <summary>What only the SQLite store has: schema versioning, pragmas, and failure inside a group commit.</summary>
 public sealed class SqliteEventLogTests : IAsyncLifetime

@@ -1,4 +1,4 @@
-namespace Herald.Tests.Sqlite;
+namespace Herald.Sqlite.Tests;
 
 /// <summary>A unique temporary directory for one test's database files, deleted by the test's DisposeAsync.</summary>
 internal sealed class SqliteTestDirectory

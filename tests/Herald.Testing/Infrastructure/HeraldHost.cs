@@ -1,10 +1,11 @@
+using Herald.Server;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Herald.Server.Tests.Infrastructure;
+namespace Herald.Testing.Infrastructure;
 
 /// <summary>
 /// The real server in this process: Kestrel on 127.0.0.1:0, built by <see cref="HeraldServer.Build"/> (or by a test's own

@@ -3,7 +3,7 @@ using Herald.Http.Formats;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Herald.Tests.AspNetCore;
+namespace Herald.Tests.Http.Formats;
 
 /// <summary>docs/protocol.md "Streams": every error is an RFC 9457 problem+json body with <c>type</c>, <c>title</c>, <c>status</c>, <c>detail</c>.</summary>
 public sealed class ProblemsTests

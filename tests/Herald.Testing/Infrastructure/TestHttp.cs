@@ -5,7 +5,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 
-namespace Herald.Server.Tests.Infrastructure;
+namespace Herald.Testing.Infrastructure;
 
 internal static class TestHttp
 {

@@ -1,4 +1,4 @@
-namespace Herald.Server.Tests.Infrastructure;
+namespace Herald.Testing.Infrastructure;
 
 /// <summary>A fresh directory per test, deleted with everything in it afterwards.</summary>
 internal sealed class TempDirectory : IDisposable

@@ -2,7 +2,7 @@ using Herald.Delivery;
 using Herald.Sse;
 
 
-namespace Herald.Tests.Subscriptions;
+namespace Herald.Tests.Delivery;
 
 /// <summary>docs/protocol.md "Limits": a stream's hot tail holds at most a configured number of bytes, whatever its events' sizes.</summary>
 public sealed class HotTailByteBoundTests

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net.ServerSentEvents;
 using System.Text;
 
-namespace Herald.Server.Tests.Infrastructure;
+namespace Herald.Testing.Infrastructure;
 
 /// <summary>One item as <see cref="SseParser"/> dispatched it. <see cref="Id"/> is null for frames without <c>id:</c>.</summary>
 internal sealed record SseEvent(string? Id, string Type, string Data)
