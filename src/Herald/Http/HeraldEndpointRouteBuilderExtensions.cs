@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Herald.Hosting;
 using Herald.Http;
 using Herald.Http.Limits;
@@ -12,6 +13,8 @@ namespace Herald;
 /// <summary>Maps Herald's HTTP contract (docs/protocol.md) onto an application's endpoints.</summary>
 public static class HeraldEndpointRouteBuilderExtensions
 {
+    // Responses are declared as JSON objects, not typed DTOs: their shapes are documented in docs/protocol.md and kept
+    // out of the public API, which a DTO per response would grow for no caller's benefit.
     private const string Json = "application/json";
 
     /// <summary>
@@ -27,18 +30,19 @@ public static class HeraldEndpointRouteBuilderExtensions
 
         // The handlers are resolved per request (singletons: a cached lookup), not here: mapping must not open the store
         // or read the options, so that bad options or an unusable store fail the host's start, with the option named.
-        group.MapGet(string.Empty, (HttpContext context) =>
-            LimitedReadAsync(context, static c => c.RequestServices.GetRequiredService<ReadEndpoints>().ListAsync(c)))
+        // A Func, not a RequestDelegate: only a route handler carries OpenAPI metadata.
+        Func<HttpContext, Task> list = static context => LimitedReadAsync(context, static c => c.RequestServices.GetRequiredService<ReadEndpoints>().ListAsync(c));
+        group.MapGet(string.Empty, list)
             .WithName("HeraldListStreams")
             .WithSummary("Lists streams with their first and last IDs, a page at a time.")
-            .Produces(StatusCodes.Status200OK, contentType: Json)
+            .Produces<JsonObject>(StatusCodes.Status200OK, Json)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         group.MapGet("/{name}", (HttpContext context, string name) =>
             StoreFailureGuard.RunAsync(context, context.RequestServices.GetRequiredService<SubscribeEndpoint>().SubscribeAsync(context, name)))
             .WithName("HeraldSubscribe")
             .WithSummary("Subscribes to a stream as Server-Sent Events, resuming after Last-Event-ID.")
-            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
+            .Produces<string>(StatusCodes.Status200OK, "text/event-stream")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
@@ -47,7 +51,7 @@ public static class HeraldEndpointRouteBuilderExtensions
             .WithName("HeraldPublish")
             .WithSummary("Appends one event; the answer carries its ID.")
             .Accepts<string>("text/plain", "application/json")
-            .Produces(StatusCodes.Status201Created, contentType: Json)
+            .Produces<JsonObject>(StatusCodes.Status201Created, Json)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
@@ -57,7 +61,7 @@ public static class HeraldEndpointRouteBuilderExtensions
             .WithName("HeraldPublishBatch")
             .WithSummary("Appends several events atomically, with contiguous IDs.")
             .Accepts<string>("application/x-ndjson", Json)
-            .Produces(StatusCodes.Status201Created, contentType: Json)
+            .Produces<JsonObject>(StatusCodes.Status201Created, Json)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
@@ -66,14 +70,14 @@ public static class HeraldEndpointRouteBuilderExtensions
             LimitedReadAsync(context, c => c.RequestServices.GetRequiredService<ReadEndpoints>().InfoAsync(c, name)))
             .WithName("HeraldStreamInfo")
             .WithSummary("A stream's first and last retained IDs, epoch and subscriber count.")
-            .Produces(StatusCodes.Status200OK, contentType: Json)
+            .Produces<JsonObject>(StatusCodes.Status200OK, Json)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         group.MapGet("/{name}/events", (HttpContext context, string name) =>
             LimitedReadAsync(context, c => c.RequestServices.GetRequiredService<ReadEndpoints>().EventsAsync(c, name)))
             .WithName("HeraldReadEvents")
             .WithSummary("A page of a stream's retained events after a position, as JSON.")
-            .Produces(StatusCodes.Status200OK, contentType: Json)
+            .Produces<JsonObject>(StatusCodes.Status200OK, Json)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         group.WithTags("Herald")

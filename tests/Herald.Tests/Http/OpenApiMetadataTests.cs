@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.ApiExplorer;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -13,7 +14,7 @@ public sealed class OpenApiMetadataTests
     public static TheoryData<string, string, string, int, string> Endpoints => new()
     {
         // method, route, name, success status, success content type
-        { "GET", "streams", "HeraldListStreams", 200, "application/json" },
+        { "GET", "streams/", "HeraldListStreams", 200, "application/json" },
         { "GET", "streams/{name}", "HeraldSubscribe", 200, "text/event-stream" },
         { "POST", "streams/{name}", "HeraldPublish", 201, "application/json" },
         { "POST", "streams/{name}/batch", "HeraldPublishBatch", 201, "application/json" },
@@ -25,7 +26,7 @@ public sealed class OpenApiMetadataTests
     [MemberData(nameof(Endpoints))]
     public async Task MapHerald_DescribesEachEndpointForOpenApi(string method, string route, string name, int status, string contentType)
     {
-        await using WebApplication app = BuildApp();
+        await using WebApplication app = await StartAppAsync();
 
         ApiDescription description = Assert.Single(
             app.Services.GetRequiredService<IApiDescriptionGroupCollectionProvider>().ApiDescriptionGroups.Items.SelectMany(g => g.Items),
@@ -42,13 +43,16 @@ public sealed class OpenApiMetadataTests
             Assert.Contains(refused.ApiResponseFormats, f => f.MediaType == "application/problem+json");
         }
 
-        Assert.Contains(description.ParameterDescriptions, p => p.Name == "name" || route == "streams");
+        if (route.Contains("{name}", StringComparison.Ordinal))
+        {
+            Assert.Contains(description.ParameterDescriptions, p => p.Name == "name");
+        }
     }
 
     [Fact]
     public async Task MapHerald_PublishDeclaresTheBodiesItAccepts()
     {
-        await using WebApplication app = BuildApp();
+        await using WebApplication app = await StartAppAsync();
         IEnumerable<ApiDescription> all = app.Services.GetRequiredService<IApiDescriptionGroupCollectionProvider>().ApiDescriptionGroups.Items.SelectMany(g => g.Items);
 
         ApiDescription publish = all.Single(d => d.HttpMethod == "POST" && d.RelativePath == "streams/{name}");
@@ -60,13 +64,16 @@ public sealed class OpenApiMetadataTests
         Assert.Contains(batch.SupportedResponseTypes, r => r.StatusCode == 429);
     }
 
-    private static WebApplication BuildApp()
+    /// <summary>Started, on a loopback port of its own: the app's endpoints reach the API explorer when its pipeline is built.</summary>
+    private static async Task<WebApplication> StartAppAsync()
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Services.AddHerald().UseInMemory();
         builder.Services.AddEndpointsApiExplorer();
         WebApplication app = builder.Build();
         app.MapHerald("/streams");
+        await app.StartAsync();
         return app;
     }
 }
