@@ -2,14 +2,25 @@ using System.Text.Json;
 using Herald.Validation;
 using Herald.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Herald.Http.Formats;
 
-/// <summary>RFC 9457 problem details, the only shape Herald's errors take (docs/protocol.md "Streams").</summary>
+/// <summary>
+/// RFC 9457 problem details, the only shape Herald's errors take (docs/protocol.md "Streams"). When the application
+/// registered ASP.NET Core's <see cref="IProblemDetailsService"/> (<c>AddProblemDetails</c>), Herald's problems go through
+/// it, so the app's customizations (a trace ID, a node name, its own writer) apply to them as to its own errors. Herald
+/// does not register it itself: that would change how the app's other errors look. Without it, or when it declines
+/// (its writers match on the request's <c>Accept</c>, and an <c>EventSource</c> asks for <c>text/event-stream</c>),
+/// Herald writes the same fields itself: a client always gets problem+json.
+/// </summary>
 internal static class Problems
 {
-    public static Task WriteAsync(HttpContext context, Problem problem)
+    public const string ContentType = "application/problem+json";
+    private const string TypePrefix = "urn:herald:problem:";
+
+    public static async Task WriteAsync(HttpContext context, Problem problem)
     {
         HttpResponse response = context.Response;
         if (problem.RetryAfterSeconds is int retryAfter)
@@ -19,9 +30,18 @@ internal static class Problems
 
         context.RequestServices.GetService<HeraldMetrics>()?.Rejected(problem.Status);
 
-        return JsonResponses.WriteAsync(context, problem.Status, "application/problem+json", problem, static (json, p) =>
+        if (context.RequestServices.GetService<IProblemDetailsService>() is IProblemDetailsService service)
         {
-            json.WriteString("type", "urn:herald:problem:" + p.Slug);
+            response.StatusCode = problem.Status;
+            if (await service.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = ToProblemDetails(problem) }).ConfigureAwait(false))
+            {
+                return;
+            }
+        }
+
+        await JsonResponses.WriteAsync(context, problem.Status, ContentType, problem, static (json, p) =>
+        {
+            json.WriteString("type", TypePrefix + p.Slug);
             json.WriteString("title", p.Title);
             json.WriteNumber("status", p.Status);
             json.WriteString("detail", p.Detail);
@@ -29,7 +49,24 @@ internal static class Problems
             {
                 json.WriteNumber("line", line);
             }
-        });
+        }).ConfigureAwait(false);
+    }
+
+    private static ProblemDetails ToProblemDetails(Problem problem)
+    {
+        ProblemDetails details = new()
+        {
+            Type = TypePrefix + problem.Slug,
+            Title = problem.Title,
+            Status = problem.Status,
+            Detail = problem.Detail,
+        };
+        if (problem.Line is int line)
+        {
+            details.Extensions["line"] = line;
+        }
+
+        return details;
     }
 }
 
