@@ -30,7 +30,8 @@ public static class HeraldEndpointRouteBuilderExtensions
 
         // The handlers are resolved per request (singletons: a cached lookup), not here: mapping must not open the store
         // or read the options, so that bad options or an unusable store fail the host's start, with the option named.
-        // A Func, not a RequestDelegate: only a route handler carries OpenAPI metadata.
+        // A Func, not a RequestDelegate: only a route handler carries OpenAPI metadata. No Accepts(...) metadata: routing
+        // enforces it (415 for any other Content-Type), and publish takes any body as the event's data.
         Func<HttpContext, Task> list = static context => LimitedReadAsync(context, static c => c.RequestServices.GetRequiredService<ReadEndpoints>().ListAsync(c));
         group.MapGet(string.Empty, list)
             .WithName("HeraldListStreams")
@@ -50,7 +51,6 @@ public static class HeraldEndpointRouteBuilderExtensions
             StoreFailureGuard.RunAsync(context, context.RequestServices.GetRequiredService<PublishEndpoints>().PublishAsync(context, name)))
             .WithName("HeraldPublish")
             .WithSummary("Appends one event; the answer carries its ID.")
-            .Accepts<string>("text/plain", "application/json")
             .Produces<JsonObject>(StatusCodes.Status201Created, Json)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
@@ -60,7 +60,6 @@ public static class HeraldEndpointRouteBuilderExtensions
             StoreFailureGuard.RunAsync(context, context.RequestServices.GetRequiredService<PublishEndpoints>().PublishBatchAsync(context, name)))
             .WithName("HeraldPublishBatch")
             .WithSummary("Appends several events atomically, with contiguous IDs.")
-            .Accepts<string>("application/x-ndjson", Json)
             .Produces<JsonObject>(StatusCodes.Status201Created, Json)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
