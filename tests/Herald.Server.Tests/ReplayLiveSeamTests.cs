@@ -1,152 +1,24 @@
-using System.Collections.Concurrent;
-using System.Globalization;
-using System.Text.Json;
 using Herald.Testing.Infrastructure;
 
 namespace Herald.Server.Tests;
 
-/// <summary>
-/// docs/design.md: replay and live are one cursor, so subscribers that join while publishers are busy, wherever they
-/// resume, see every event exactly once and in order.
-/// </summary>
+/// <summary>The replay/live seam (<see cref="ReplayLiveSeam"/>) on the standalone server, on each single-node store.</summary>
 public sealed class ReplayLiveSeamTests
 {
-    private const int Publishers = 4;
-    private const int EventsPerPublisher = 1500;
-    private const int Subscribers = 10;
-    private const string Stream = "seam";
-
     [Fact]
-    public async Task Subscribe_JoiningDuringConcurrentPublishing_ReceivesGapFreeDuplicateFreeOrderedEvents()
+    public async Task Subscribe_JoiningDuringConcurrentPublishing_OnTheMemoryStore_ReceivesGapFreeDuplicateFreeOrderedEvents()
     {
         await using HeraldHost host = await HeraldHost.StartAsync();
-        HttpClient http = host.Client;
-        Random random = new(20240611);
-        ConcurrentDictionary<long, string> acknowledged = new();
-        ProgressSignal progress = new();
-        using CancellationTokenSource publishWindow = new(TimeSpan.FromSeconds(8)); // bounds the storm, not an assertion
 
-        // Each subscriber joins when the publishers have acknowledged a random number of events: random moments, no sleeps.
-        int[] joinAfter = [.. Enumerable.Range(0, Subscribers).Select(_ => random.Next(0, Publishers * EventsPerPublisher * 3 / 4))];
-        int[] positionKind = [.. Enumerable.Range(0, Subscribers).Select(i => i % 4)]; // 0: none, 1: zero, 2-3: random retained ID
-        int[] seeds = [.. Enumerable.Range(0, Subscribers).Select(_ => random.Next())];
-
-        Task[] publishers = [.. Enumerable.Range(0, Publishers).Select(p => Task.Run(async () =>
-        {
-            for (int i = 0; i < EventsPerPublisher && !publishWindow.IsCancellationRequested; i++)
-            {
-                string data = $"{{\"publisher\":{p},\"n\":{i}}}";
-                long id = await http.PublishAsync(Stream, data);
-                Assert.True(acknowledged.TryAdd(id, data), $"id {id} was acknowledged twice");
-                progress.Advance();
-            }
-        }))];
-        Task allPublished = Task.WhenAll(publishers).ContinueWith(_ => progress.Finish(), TaskScheduler.Default);
-
-        Task<(SseClient Client, long Start)>[] subscribers = [.. Enumerable.Range(0, Subscribers).Select(s => Task.Run(async () =>
-        {
-            await progress.WaitForAsync(joinAfter[s]);
-            string? position = null;
-            if (positionKind[s] == 1)
-            {
-                position = "0";
-            }
-            else if (positionKind[s] >= 2)
-            {
-                long last = (await http.GetInfoAsync(Stream)).Last;
-                position = new Random(seeds[s]).NextInt64(0, last + 1).ToString(CultureInfo.InvariantCulture);
-            }
-
-            SseClient client = await SseClient.ConnectAsync(http, "/streams/" + Stream, lastEventId: position);
-            SseEvent hello = await client.WaitForTypeAsync("hello");
-            long start = position is null ? HelloLast(hello) : long.Parse(position, CultureInfo.InvariantCulture);
-            return (client, start);
-        }))];
-
-        await allPublished.WaitAsync(TestTimeouts.Bulk);
-        await Task.WhenAll(publishers); // surfaces a publisher's failure
-        (SseClient Client, long Start)[] joined = await Task.WhenAll(subscribers).WaitAsync(TestTimeouts.Bulk);
-        try
-        {
-            long final = (await http.GetInfoAsync(Stream)).Last;
-            Assert.Equal(acknowledged.Count, final);
-            SequenceAssert.Contiguous([.. acknowledged.Keys.Order()], 1, final, "acknowledged ids");
-
-            foreach ((SseClient client, long start) in joined)
-            {
-                await client.WaitForIdAsync(final, TestTimeouts.Bulk);
-                Assert.DoesNotContain(client.Events, e => e.Type is "gap" or "reset");
-                IReadOnlyList<SseEvent> events = client.IdentifiedEvents;
-                SequenceAssert.Contiguous([.. events.Select(e => e.NumericId)], start + 1, final, $"{client.Description} starting after {start}");
-                Assert.All(events, e => Assert.Equal(acknowledged[e.NumericId], e.Data));
-            }
-        }
-        finally
-        {
-            foreach ((SseClient client, _) in joined)
-            {
-                await client.DisposeAsync();
-            }
-        }
+        await ReplayLiveSeam.RunAsync(host.Client, host.Client, "seam");
     }
 
-    private static long HelloLast(SseEvent hello)
+    [Fact]
+    public async Task Subscribe_JoiningDuringConcurrentPublishing_OnSqlite_ReceivesGapFreeDuplicateFreeOrderedEvents()
     {
-        using JsonDocument json = JsonDocument.Parse(hello.Data);
-        return json.RootElement.GetProperty("last").GetInt64();
-    }
+        using TempDirectory directory = new();
+        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { Store = StoreLocation.Parse("sqlite:" + directory.File("seam.db")) });
 
-    /// <summary>Counts acknowledged publishes and releases waiters at their threshold, or when publishing ends.</summary>
-    private sealed class ProgressSignal
-    {
-        private readonly Lock _lock = new();
-        private readonly List<(long Threshold, TaskCompletionSource Done)> _waiters = [];
-        private long _count;
-        private bool _finished;
-
-        public void Advance()
-        {
-            lock (_lock)
-            {
-                _count++;
-                Release();
-            }
-        }
-
-        public void Finish()
-        {
-            lock (_lock)
-            {
-                _finished = true;
-                Release();
-            }
-        }
-
-        public Task WaitForAsync(long threshold)
-        {
-            lock (_lock)
-            {
-                if (_finished || _count >= threshold)
-                {
-                    return Task.CompletedTask;
-                }
-
-                TaskCompletionSource done = new(TaskCreationOptions.RunContinuationsAsynchronously);
-                _waiters.Add((threshold, done));
-                return done.Task;
-            }
-        }
-
-        private void Release()
-        {
-            for (int i = _waiters.Count - 1; i >= 0; i--)
-            {
-                if (_finished || _count >= _waiters[i].Threshold)
-                {
-                    _waiters[i].Done.TrySetResult();
-                    _waiters.RemoveAt(i);
-                }
-            }
-        }
+        await ReplayLiveSeam.RunAsync(host.Client, host.Client, "seam");
     }
 }
