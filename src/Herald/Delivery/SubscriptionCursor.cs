@@ -74,13 +74,15 @@ internal sealed class SubscriptionCursor
 
         while (!aborted.IsCancellationRequested)
         {
+            // The wake-up first, then the stopping flag: Stop sets the flag before it wakes everyone, so a cursor either
+            // sees the flag here or holds a wake-up that Stop completes; it cannot sleep through a shutdown.
+            Task wake = _state.NextWake;
             if (_hub.IsStopping)
             {
                 await EndForShutdownAsync(aborted).ConfigureAwait(false);
                 return;
             }
 
-            Task wake = _state.NextWake;
             string epoch = _log.Epoch;
             if (!ReferenceEquals(epoch, Epoch) && !string.Equals(epoch, Epoch, StringComparison.Ordinal))
             {
