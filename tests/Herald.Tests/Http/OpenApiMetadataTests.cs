@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.ApiExplorer;
+using Herald.Testing.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Herald.Tests.Http;
@@ -26,7 +27,8 @@ public sealed class OpenApiMetadataTests
     [MemberData(nameof(Endpoints))]
     public async Task MapHerald_DescribesEachEndpointForOpenApi(string method, string route, string name, int status, string contentType)
     {
-        await using WebApplication app = await StartAppAsync();
+        await using HeraldHost host = await StartAsync();
+        WebApplication app = host.App;
 
         ApiDescription description = Assert.Single(
             app.Services.GetRequiredService<IApiDescriptionGroupCollectionProvider>().ApiDescriptionGroups.Items.SelectMany(g => g.Items),
@@ -57,8 +59,8 @@ public sealed class OpenApiMetadataTests
     [InlineData("/streams/any/batch", "{\"data\":\"x\"}\n", "text/plain")]
     public async Task MapHerald_PublishWithAnyContentType_IsStillAccepted(string path, string body, string? contentType)
     {
-        await using WebApplication app = await StartAppAsync();
-        using HttpClient http = new() { BaseAddress = new Uri(app.Urls.First()) };
+        await using HeraldHost host = await StartAsync();
+        HttpClient http = host.Client;
         using ByteArrayContent content = new(System.Text.Encoding.UTF8.GetBytes(body));
         if (contentType is not null)
         {
@@ -70,16 +72,16 @@ public sealed class OpenApiMetadataTests
         Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
     }
 
-    /// <summary>Started, on a loopback port of its own: the app's endpoints reach the API explorer when its pipeline is built.</summary>
-    private static async Task<WebApplication> StartAppAsync()
+    /// <summary>Started: the app's endpoints reach the API explorer when its pipeline is built.</summary>
+    private static Task<HeraldHost> StartAsync()
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
+        HeraldHost.QuietLogging(builder);
         builder.Services.AddHerald().UseInMemory();
         builder.Services.AddEndpointsApiExplorer();
         WebApplication app = builder.Build();
         app.MapHerald("/streams");
-        await app.StartAsync();
-        return app;
+        return HeraldHost.StartAsync(app);
     }
 }

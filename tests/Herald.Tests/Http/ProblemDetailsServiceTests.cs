@@ -4,8 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
+using Herald.Testing.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Herald.Tests.Http;
@@ -19,8 +18,8 @@ public sealed class ProblemDetailsServiceTests
     [Fact]
     public async Task InvalidStreamName_WithTheAppsProblemDetails_CarriesHeraldsFieldsAndTheAppsExtension()
     {
-        await using WebApplication app = await StartAppAsync();
-        using HttpClient http = Client(app);
+        await using HeraldHost host = await StartAsync();
+        HttpClient http = host.Client;
 
         using HttpResponseMessage response = await http.PostAsync("/streams/.bad", new StringContent("x"));
 
@@ -37,8 +36,8 @@ public sealed class ProblemDetailsServiceTests
     [Fact]
     public async Task BatchError_WithTheAppsProblemDetails_KeepsTheLineNumber()
     {
-        await using WebApplication app = await StartAppAsync();
-        using HttpClient http = Client(app);
+        await using HeraldHost host = await StartAsync();
+        HttpClient http = host.Client;
 
         using HttpResponseMessage response = await http.PostAsync(
             "/streams/orders/batch",
@@ -53,8 +52,8 @@ public sealed class ProblemDetailsServiceTests
     [Fact]
     public async Task InvalidPosition_AskedAsAnEventStream_IsStillProblemJson()
     {
-        await using WebApplication app = await StartAppAsync();
-        using HttpClient http = Client(app);
+        await using HeraldHost host = await StartAsync();
+        HttpClient http = host.Client;
         using HttpRequestMessage request = new(HttpMethod.Get, "/streams/orders");
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
         request.Headers.TryAddWithoutValidation("Last-Event-ID", "not-a-number");
@@ -67,20 +66,15 @@ public sealed class ProblemDetailsServiceTests
         Assert.Equal("urn:herald:problem:invalid-position", body.RootElement.GetProperty("type").GetString());
     }
 
-    private static HttpClient Client(WebApplication app) => new()
-    {
-        BaseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()),
-    };
-
-    private static async Task<WebApplication> StartAppAsync()
+    private static Task<HeraldHost> StartAsync()
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
+        HeraldHost.QuietLogging(builder);
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = c => c.ProblemDetails.Extensions["node"] = "node-1");
         builder.Services.AddHerald().UseInMemory();
         WebApplication app = builder.Build();
         app.MapHerald("/streams");
-        await app.StartAsync();
-        return app;
+        return HeraldHost.StartAsync(app);
     }
 }
