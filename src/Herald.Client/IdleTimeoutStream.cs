@@ -68,7 +68,15 @@ internal sealed class IdleTimeoutStream : Stream
         _timer.Change(_timeout, Timeout.InfiniteTimeSpan);
         try
         {
-            return await _inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+            int read = await _inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+            if (read == 0 && TimedOut)
+            {
+                // Disposing a socket under a pending read may end it as a clean end of stream rather than an error:
+                // it was the timeout, not the server closing the response.
+                throw IdleError(null);
+            }
+
+            return read;
         }
         catch (Exception ex) when (TimedOut && !cancellationToken.IsCancellationRequested && ex is OperationCanceledException or IOException or ObjectDisposedException)
         {
