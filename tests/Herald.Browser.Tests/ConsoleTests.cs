@@ -59,8 +59,17 @@ public sealed class ConsoleTests(ITestOutputHelper output)
         await browser.Page.GotoAsync(new Uri(proxy.BaseAddress, "/#stream=orders").ToString());
         await browser.WaitForAsync("/^live at 3$/.test(document.getElementById('connection').textContent)", "the indicator to say live at 3", TimeSpan.FromSeconds(30));
 
+        // Every text the indicator shows from here on: "connection lost" alternates with "connecting (attempt n)" while
+        // the proxy fails, so polling the current text can miss it on a loaded machine; the history cannot.
+        await browser.Page.EvaluateAsync("""
+            () => {
+              const badge = document.getElementById('connection');
+              window.heraldShown = [];
+              new MutationObserver(() => window.heraldShown.push(badge.textContent)).observe(badge, { childList: true, characterData: true, subtree: true });
+            }
+            """);
         proxy.AnswerBadGateway = true;
-        await browser.WaitForAsync("/^connection lost at 3/.test(document.getElementById('connection').textContent)", "the indicator to say the connection was lost", TimeSpan.FromSeconds(30));
+        await browser.WaitForAsync("window.heraldShown.some(t => /^connection lost at 3/.test(t))", "the indicator to say the connection was lost", TimeSpan.FromSeconds(30));
         await server.Client.PublishAsync("orders", "o4");
         proxy.AnswerBadGateway = false;
 
