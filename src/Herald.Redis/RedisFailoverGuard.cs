@@ -208,7 +208,9 @@ internal sealed partial class RedisFailoverGuard : IDisposable
         await _fence.WaitAsync().ConfigureAwait(false);
         try
         {
-            KeyValuePair<string, Mark>[] marks = [.. _marks];
+            // ToArray takes the dictionary's locks and sizes the copy under them; a spread reads Count first and then
+            // copies, which throws when an append marks a new stream in between.
+            KeyValuePair<string, Mark>[] marks = _marks.ToArray();
             List<(string Stream, long Counter, long Mark)> lost = [];
             foreach (KeyValuePair<string, Mark>[] chunk in marks.Chunk(500))
             {
