@@ -1,6 +1,5 @@
 using System.Net;
 using Herald.Http.Formats;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 

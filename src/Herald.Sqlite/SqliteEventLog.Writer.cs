@@ -1,5 +1,4 @@
 using System.Threading.Channels;
-using Herald.Delivery;
 using Microsoft.Data.Sqlite;
 
 namespace Herald;

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text;
-using System.Text.Json;
 using Herald.Testing.Infrastructure;
 
 namespace Herald.Server.Tests;

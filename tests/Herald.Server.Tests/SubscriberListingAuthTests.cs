@@ -1,7 +1,6 @@
 using Herald.Http.Formats;
 using Herald.Http.Security;
 using Herald.Server.Tests.Infrastructure;
-using Herald.Testing.Infrastructure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 

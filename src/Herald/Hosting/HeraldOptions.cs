@@ -1,5 +1,4 @@
 using Herald.Hosting;
-using Herald.Http.Limits;
 using Herald.Http.Security;
 
 namespace Herald;

@@ -1,7 +1,5 @@
-using System.Reflection;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Net.Http.Headers;
 
 namespace Herald.Http;
 

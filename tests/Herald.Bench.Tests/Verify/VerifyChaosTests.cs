@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Herald.Bench.Verify;
 using Herald.Testing.Infrastructure;
 
 namespace Herald.Bench.Tests.Verify;

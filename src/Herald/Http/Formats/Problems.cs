@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Herald.Validation;
 using Herald.Hosting;
 using Microsoft.AspNetCore.Http;
