@@ -36,52 +36,44 @@ public static class HeraldEndpointRouteBuilderExtensions
         group.MapGet(string.Empty, list)
             .WithName("HeraldListStreams")
             .WithSummary("Lists streams with their first and last IDs, a page at a time.")
-            .Produces<JsonObject>(StatusCodes.Status200OK, Json)
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .Produces<JsonObject>(StatusCodes.Status200OK, Json);
         group.MapGet("/{name}", (HttpContext context, string name) =>
             StoreFailureGuard.RunAsync(context, context.RequestServices.GetRequiredService<SubscribeEndpoint>().SubscribeAsync(context, name)))
             .WithName("HeraldSubscribe")
             .WithSummary("Subscribes to a stream as Server-Sent Events, resuming after Last-Event-ID.")
             .Produces<string>(StatusCodes.Status200OK, "text/event-stream")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
         group.MapPost("/{name}", (HttpContext context, string name) =>
             StoreFailureGuard.RunAsync(context, context.RequestServices.GetRequiredService<PublishEndpoints>().PublishAsync(context, name)))
             .WithName("HeraldPublish")
             .WithSummary("Appends one event; the answer carries its ID.")
             .Produces<JsonObject>(StatusCodes.Status201Created, Json)
-            .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
         group.MapPost("/{name}/batch", (HttpContext context, string name) =>
             StoreFailureGuard.RunAsync(context, context.RequestServices.GetRequiredService<PublishEndpoints>().PublishBatchAsync(context, name)))
             .WithName("HeraldPublishBatch")
             .WithSummary("Appends several events atomically, with contiguous IDs.")
             .Produces<JsonObject>(StatusCodes.Status201Created, Json)
-            .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
         group.MapGet("/{name}/info", (HttpContext context, string name) =>
             LimitedReadAsync(context, c => c.RequestServices.GetRequiredService<ReadEndpoints>().InfoAsync(c, name)))
             .WithName("HeraldStreamInfo")
             .WithSummary("A stream's first and last retained IDs, epoch and subscriber count.")
-            .Produces<JsonObject>(StatusCodes.Status200OK, Json)
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .Produces<JsonObject>(StatusCodes.Status200OK, Json);
         group.MapGet("/{name}/events", (HttpContext context, string name) =>
             LimitedReadAsync(context, c => c.RequestServices.GetRequiredService<ReadEndpoints>().EventsAsync(c, name)))
             .WithName("HeraldReadEvents")
             .WithSummary("A page of a stream's retained events after a position, as JSON.")
-            .Produces<JsonObject>(StatusCodes.Status200OK, Json)
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .Produces<JsonObject>(StatusCodes.Status200OK, Json);
+
+        // What every endpoint may answer: a bad name or position, a refused token, a store that does not answer.
         group.WithTags("Herald")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status403Forbidden);
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         if (CorsConfigured(endpoints.ServiceProvider))
         {
             group.RequireCors(HeraldCors.PolicyName); // the host runs app.UseCors(); see HeraldOptions.CorsOrigins
