@@ -77,12 +77,12 @@ internal sealed partial class SubscribeEndpoint
             StreamInfo info = await _log.GetInfoAsync(name, aborted);
             EventFrame.WriteRetry(output, (int)_options.Retry.TotalMilliseconds);
             ControlFrames.WriteHello(output, name, storeEpoch, info.Last);
-            (long cursor, string outcome) = Resume(output, position, epoch, storeEpoch, info);
-            _metrics.Resumed(outcome);
-            _metrics.ReplayDepth.Record(ResumePlan.EventsToReplay(cursor, info));
-            Log.Subscribed(_logger, name, outcome, cursor);
+            ResumePlan plan = Resume(output, position, epoch, storeEpoch, info);
+            _metrics.Resumed(plan.OutcomeName);
+            _metrics.ReplayDepth.Record(ResumePlan.EventsToReplay(plan.Cursor, info));
+            Log.Subscribed(_logger, name, plan.OutcomeName, plan.Cursor);
 
-            var subscription = new SubscriptionCursor(_hub, _log, state, output, _metrics, _options, cursor) { StreamLastAtStart = info.Last, Epoch = storeEpoch };
+            var subscription = new SubscriptionCursor(_hub, _log, state, output, _metrics, _options, plan.Cursor) { StreamLastAtStart = info.Last, Epoch = storeEpoch };
             await output.FlushAsync(aborted);
             await subscription.RunAsync(aborted);
             Log.Unsubscribed(_logger, name, subscription.Position);
@@ -99,7 +99,7 @@ internal sealed partial class SubscribeEndpoint
     }
 
     /// <summary>Decides where the cursor starts and writes the <c>reset</c> frame that calls for.</summary>
-    private (long Cursor, string Outcome) Resume(PipeWriter output, long? position, string? epoch, string storeEpoch, StreamInfo info)
+    private ResumePlan Resume(PipeWriter output, long? position, string? epoch, string storeEpoch, StreamInfo info)
     {
         ResumePlan plan = ResumePlan.Decide(position, epoch, storeEpoch, info);
         if (plan.Outcome == ResumeOutcome.Reset)
@@ -108,7 +108,7 @@ internal sealed partial class SubscribeEndpoint
             _metrics.ResetFrames.Add(1);
         }
 
-        return (plan.Cursor, plan.OutcomeName);
+        return plan;
     }
 
     private static void StartEventStream(HttpContext context)
