@@ -109,7 +109,7 @@ public sealed partial class SqliteEventLog
                 _log._writerFailure = ex;
                 _log._requests.Writer.TryComplete(ex);
                 Log.WriterStopped(_log._logger, ex, _log._options.Path);
-                var failure = new EventLogUnavailableException("The SQLite store's writer stopped; nothing was appended. Restart the server.", ex);
+                EventLogUnavailableException failure = WriterStopped(ex);
                 foreach (AppendRequest request in _batch)
                 {
                     request.TrySetException(failure);

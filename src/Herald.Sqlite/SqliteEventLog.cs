@@ -189,12 +189,16 @@ public sealed partial class SqliteEventLog : IEventLog
         if (!_requests.Writer.TryWrite(request))
         {
             throw _writerFailure is Exception failure
-                ? new EventLogUnavailableException("The SQLite store's writer stopped; nothing was appended. Restart the server.", failure)
+                ? WriterStopped(failure)
                 : new EventLogUnavailableException("The SQLite store is shut down.");
         }
 
         return request.Task;
     }
+
+    /// <summary>The answer to every append once the writer has stopped on <paramref name="failure"/>: queued, taken or later.</summary>
+    private static EventLogUnavailableException WriterStopped(Exception failure) =>
+        new("The SQLite store's writer stopped; nothing was appended. Restart the server.", failure);
 
     /// <summary>Makes the writer fail with <paramref name="failure"/> when it takes this request, as a bug in it would (tests).</summary>
     internal void StopWriterForTest(Exception failure) =>
