@@ -120,11 +120,6 @@ internal static class ServerCommandLine
         }
 
         int waitReplicasValue = result.GetValue(waitReplicas);
-        if (waitReplicasValue < 0)
-        {
-            return Fail(error, "--redis-wait-replicas must be 0 or more");
-        }
-
         if (waitReplicasValue > 0 && location.Kind != StoreKind.Redis)
         {
             return Fail(error, "--redis-wait-replicas needs a redis:// store");
@@ -135,7 +130,7 @@ internal static class ServerCommandLine
             return Fail(error, "--subscriber-key needs a value");
         }
 
-        if (ServerLimitOptions.Check(result, [maxHttpConnections], [maxEventBytes, maxBatchBytes, maxPageBytes, maxHeadersBytes, maxLineBytes], [maxHeadersBytes, maxLineBytes]) is string limitError)
+        if (ServerLimitOptions.Check(result, [maxHttpConnections, waitReplicas], [maxEventBytes, maxBatchBytes, maxPageBytes, maxHeadersBytes, maxLineBytes], [maxHeadersBytes, maxLineBytes]) is string limitError)
         {
             return Fail(error, limitError);
         }
