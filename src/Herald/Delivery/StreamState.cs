@@ -23,16 +23,12 @@ internal sealed class StreamState : IAppendObserver, IDisposable
     private int _wakeScheduled;
     private ITimer? _pacer;
     private volatile bool _disposed;
-    private readonly int _tailCapacity;
-    private readonly long _tailMaxBytes;
     private HotTail _tail;
     private string _epoch;
 
     public StreamState(string name, int hotTailCapacity, TimeSpan deliveryWindow, string epoch, long hotTailMaxBytes = long.MaxValue)
     {
         Name = name;
-        _tailCapacity = hotTailCapacity;
-        _tailMaxBytes = hotTailMaxBytes;
         _tail = new HotTail(hotTailCapacity, hotTailMaxBytes);
         _epoch = epoch;
         _windowTicks = (long)(deliveryWindow.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
@@ -57,7 +53,7 @@ internal sealed class StreamState : IAppendObserver, IDisposable
         {
             if (!string.Equals(_epoch, epoch, StringComparison.Ordinal))
             {
-                Volatile.Write(ref _tail, new HotTail(_tailCapacity, _tailMaxBytes));
+                Volatile.Write(ref _tail, new HotTail(_tail.Capacity, _tail.MaxBytes));
                 Volatile.Write(ref _epoch, epoch);
             }
         }

@@ -112,4 +112,21 @@ public sealed class StreamStateTests
             state.Advance(100); // after the dispose, too
         }
     }
+
+    [Fact]
+    public void EnsureEpoch_AnotherEpoch_ReplacesTheHotTailWithAnEmptyOneOfTheSameBounds()
+    {
+        using StreamState state = new("s", 64, Window, "epoch-1", hotTailMaxBytes: 4096);
+        state.OnAppended(new EventsAppendedEventArgs("s", [new StoredEvent(1, null, "x"u8.ToArray())], 0));
+        HotTail before = state.Tail;
+
+        state.EnsureEpoch("epoch-1");
+        Assert.Same(before, state.Tail);
+
+        state.EnsureEpoch("epoch-2");
+        Assert.NotSame(before, state.Tail);
+        Assert.Equal(0, state.Tail.Last);
+        Assert.Equal(64, state.Tail.Capacity);
+        Assert.Equal(4096, state.Tail.MaxBytes);
+    }
 }
