@@ -177,12 +177,14 @@ internal static class Clients
     };
 
     /// <summary>A loopback port with nothing listening on it.</summary>
-    public static Uri DeadAddress()
+    public static Uri DeadAddress() => new($"http://127.0.0.1:{((System.Net.IPEndPoint)s_deadPort.Value.LocalEndPoint!).Port}/");
+
+    // A port bound but never listened on, held for the test run: a connection to it is refused, and no server started
+    // meanwhile (other test assemblies run beside this one) can take it, as it could a port found free and released.
+    private static readonly Lazy<System.Net.Sockets.Socket> s_deadPort = new(() =>
     {
-        System.Net.Sockets.TcpListener listener = new(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return new Uri($"http://127.0.0.1:{port}/");
-    }
+        System.Net.Sockets.Socket socket = new(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        socket.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        return socket;
+    });
 }
