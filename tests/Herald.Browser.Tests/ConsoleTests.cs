@@ -69,7 +69,17 @@ public sealed class ConsoleTests(ITestOutputHelper output)
             }
             """);
         proxy.AnswerBadGateway = true;
-        await browser.WaitForAsync("window.heraldShown.some(t => /^connection lost at 3/.test(t))", "the indicator to say the connection was lost", TimeSpan.FromSeconds(30));
+        try
+        {
+            await browser.WaitForAsync("window.heraldShown.some(t => /^connection lost at 3/.test(t))", "the indicator to say the connection was lost", TimeSpan.FromSeconds(30));
+        }
+        catch (Xunit.Sdk.XunitException ex)
+        {
+            // What the indicator did show instead: the next one to look at this failure starts from there.
+            string[] shown = await browser.Page.EvaluateAsync<string[]>("() => window.heraldShown");
+            throw new Xunit.Sdk.XunitException($"{ex.Message}\nIndicator texts since the proxy failed: {string.Join(" | ", shown)}");
+        }
+
         await server.Client.PublishAsync("orders", "o4");
         proxy.AnswerBadGateway = false;
 
