@@ -103,7 +103,9 @@ public abstract class ReadAndOperationsTests
     [Fact]
     public async Task Metrics_AfterPublishAndSubscribe_CountersMove()
     {
-        await using HeraldHost host = await HeraldHost.StartAsync(_kind);
+        // The shortest heartbeat: a heartbeat shows the live cursor went idle after its first store read, so the event
+        // published after it reaches the cursor through the hot tail, the path that observes delivery lag.
+        await using HeraldHost host = await HeraldHost.StartAsync(_kind, o => o.Heartbeat = TimeSpan.FromMilliseconds(100));
         HttpClient http = host.Client;
         Dictionary<string, double> before = await http.GetMetricsAsync();
         string text = await http.GetStringAsync("/metrics");
@@ -117,6 +119,7 @@ public abstract class ReadAndOperationsTests
         await using SseClient live = await SseClient.ConnectAsync(http, "/streams/metered");
         await replaying.WaitForIdAsync(2);
         await live.WaitForTypeAsync("hello");
+        await live.WaitForRawAsync(raw => raw.Contains(":\n\n", StringComparison.Ordinal), timeout: null, "a heartbeat");
         await http.PublishAsync("metered", "c");
         await replaying.WaitForIdAsync(3);
         await live.WaitForIdAsync(3);
