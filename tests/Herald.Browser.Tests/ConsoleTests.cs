@@ -59,6 +59,11 @@ public sealed class ConsoleTests(ITestOutputHelper output)
         await browser.Page.GotoAsync(new Uri(proxy.BaseAddress, "/#stream=orders").ToString());
         await browser.WaitForAsync("/^live at 3$/.test(document.getElementById('connection').textContent)", "the indicator to say live at 3", TimeSpan.FromSeconds(30));
 
+        // "live at 3" comes from hello, before the replay of 1..3 has reached the page; the client's own position, which
+        // "connection lost at" names, is 3 only once o3 is in the tail.
+        await browser.WaitForAsync(
+            "document.querySelector('#tail tbody tr') !== null && document.querySelector('#tail tbody tr').cells[2].textContent === 'o3'", "o3 in the tail", TimeSpan.FromSeconds(30));
+
         // Every text the indicator shows from here on: "connection lost" alternates with "connecting (attempt n)" while
         // the proxy fails, so polling the current text can miss it on a loaded machine; the history cannot.
         await browser.Page.EvaluateAsync("""
