@@ -26,7 +26,7 @@ public class HotTailBenchmarks
         _tail = new HotTail(Capacity);
         for (long id = 1; id <= Capacity; id++)
         {
-            _tail.Append(new EncodedEvent(id, EventFrame.Encode(id, "update", payload), 0));
+            _tail.Append(new EncodedEvent(id, "update", EventFrame.Encode(id, "update", payload), 0));
         }
 
         _last = Capacity;
@@ -35,7 +35,7 @@ public class HotTailBenchmarks
         _next = new EncodedEvent[Capacity];
         for (int i = 0; i < _next.Length; i++)
         {
-            _next[i] = new EncodedEvent(i, EventFrame.Encode(i, "update", payload), 0);
+            _next[i] = new EncodedEvent(i, "update", EventFrame.Encode(i, "update", payload), 0);
         }
     }
 
@@ -54,7 +54,7 @@ public class HotTailBenchmarks
         {
             _last++;
             EncodedEvent e = _next[_last & (Capacity - 1)];
-            _tail.Append(new EncodedEvent(_last, e.Frame, 0));
+            _tail.Append(new EncodedEvent(_last, e.EventType, e.Frame, 0));
         }
 
         return _last;

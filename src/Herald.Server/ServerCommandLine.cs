@@ -66,6 +66,12 @@ internal static class ServerCommandLine
             DefaultValueFactory = _ => heraldDefaults.MaxConnectionsPerIp,
             HelpName = "n",
         };
+        Option<int> maxStreamsPerSubscription = new("--max-streams-per-subscription")
+        {
+            Description = "Streams one GET /subscribe connection may follow (1-1024); more get 400.",
+            DefaultValueFactory = _ => heraldDefaults.MaxStreamsPerSubscription,
+            HelpName = "n",
+        };
         Option<string[]> trustedProxies = new("--trusted-proxy")
         {
             Description = "Address or CIDR network of a reverse proxy whose X-Forwarded-For names the client (repeatable; last hop only). Default: loopback, a proxy on this machine. Giving any replaces the default.",
@@ -86,7 +92,7 @@ internal static class ServerCommandLine
         RootCommand root = new("Herald: a Server-Sent Events hub whose event IDs are 1, 2, 3, … per stream, never reused or reset.")
         {
             urls, store, retention, publisherKeys, subscriberKey, subscriberIssuer, subscriberAudience, allowedHosts, heartbeat, deliveryWindow, shutdownTimeout, synchronous, waitReplicas,
-            corsOrigins, trustedProxies, maxConnections, maxConnectionsPerIp, publishRate, publishBurst, maxEventBytes, maxBatchBytes, maxPageBytes, maxHeadersBytes, maxLineBytes, maxHttpConnections, maxConcurrentReads,
+            corsOrigins, trustedProxies, maxConnections, maxConnectionsPerIp, maxStreamsPerSubscription, publishRate, publishBurst, maxEventBytes, maxBatchBytes, maxPageBytes, maxHeadersBytes, maxLineBytes, maxHttpConnections, maxConcurrentReads,
         };
 
         ParseResult result = root.Parse(args);
@@ -145,6 +151,7 @@ internal static class ServerCommandLine
             SubscriberTokenAudience = result.GetValue(subscriberAudience),
             MaxConnections = result.GetValue(maxConnections),
             MaxConnectionsPerIp = result.GetValue(maxConnectionsPerIp),
+            MaxStreamsPerSubscription = result.GetValue(maxStreamsPerSubscription),
             PublishRateLimit = result.GetValue(publishRate),
             PublishBurst = result.GetValue(publishBurst),
             MaxEventBytes = result.GetValue(maxEventBytes),
@@ -173,6 +180,7 @@ internal static class ServerCommandLine
             [nameof(HeraldOptions.CorsOrigins)] = corsOrigins,
             [nameof(HeraldOptions.MaxConnections)] = maxConnections,
             [nameof(HeraldOptions.MaxConnectionsPerIp)] = maxConnectionsPerIp,
+            [nameof(HeraldOptions.MaxStreamsPerSubscription)] = maxStreamsPerSubscription,
             [nameof(HeraldOptions.PublishRateLimit)] = publishRate,
             [nameof(HeraldOptions.PublishBurst)] = publishBurst,
             [nameof(HeraldOptions.MaxEventBytes)] = maxEventBytes,

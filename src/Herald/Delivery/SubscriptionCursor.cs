@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.IO.Pipelines;
 using Herald.Hosting;
 using Herald.Sse;
 
@@ -8,7 +6,8 @@ namespace Herald.Delivery;
 /// <summary>
 /// One SSE connection as a cursor: "the last ID written to this socket" (docs/design.md). Replay and live are the same
 /// loop, so there is no seam between them: read after the cursor (hot tail, else store), write, flush, move the cursor;
-/// when there is nothing to read, wait for the stream's next wake-up.
+/// when there is nothing to read, wait for the stream's next wake-up. A connection to several streams runs one cursor per
+/// stream on a shared <see cref="SubscriptionOutput"/>, which gives them turns on the response and renders the composite ID.
 /// </summary>
 internal sealed class SubscriptionCursor
 {
@@ -21,15 +20,14 @@ internal sealed class SubscriptionCursor
     private readonly SubscriptionHub _hub;
     private readonly IEventLog _log;
     private readonly StreamState _state;
-    private readonly PipeWriter _output;
+    private readonly SubscriptionOutput _output;
     private readonly HeraldMetrics _metrics;
     private readonly TimeSpan _heartbeatDue;
     private readonly TimeSpan _retry;
     private readonly long _maxPageBytes;
     private readonly List<EncodedEvent> _batch = [];
-    private long _lastWrite;
 
-    public SubscriptionCursor(SubscriptionHub hub, IEventLog log, StreamState state, PipeWriter output, HeraldMetrics metrics, HeraldOptions options, long position)
+    public SubscriptionCursor(SubscriptionHub hub, IEventLog log, StreamState state, SubscriptionOutput output, HeraldMetrics metrics, HeraldOptions options, long position)
     {
         _hub = hub;
         _log = log;
@@ -44,7 +42,13 @@ internal sealed class SubscriptionCursor
         Position = position;
     }
 
-    /// <summary>The last ID written to the client.</summary>
+    /// <summary>The stream this cursor reads.</summary>
+    public string Stream => _state.Name;
+
+    /// <summary>
+    /// The last ID written to the client (or passed by an id-only frame). Moves only during the cursor's turn on the output,
+    /// where the composite ID of a connection to several streams reads it.
+    /// </summary>
     public long Position { get; private set; }
 
     /// <summary>The stream's last ID when the subscription started: what a replaying cursor is behind, before any new append.</summary>
@@ -69,7 +73,6 @@ internal sealed class SubscriptionCursor
     private async Task RunCoreAsync(CancellationToken aborted)
     {
         TimeProvider clock = _hub.TimeProvider;
-        _lastWrite = clock.GetTimestamp();
         bool readStore = true; // the first pass always asks the store: the hot tail only knows what came after it was created
 
         while (!aborted.IsCancellationRequested)
@@ -79,7 +82,18 @@ internal sealed class SubscriptionCursor
             Task wake = _state.NextWake;
             if (_hub.IsStopping)
             {
-                await EndForShutdownAsync(aborted).ConfigureAwait(false);
+                if (await _output.EnterAsync(aborted).ConfigureAwait(false))
+                {
+                    try
+                    {
+                        await _output.EndForShutdownAsync(_retry, aborted).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        _output.Exit();
+                    }
+                }
+
                 return;
             }
 
@@ -124,13 +138,9 @@ internal sealed class SubscriptionCursor
                 readStore = false;
             }
 
-            if (clock.GetElapsedTime(_lastWrite) >= _heartbeatDue)
+            if (clock.GetElapsedTime(_output.LastWrite) >= _heartbeatDue && !await WriteHeartbeatAsync(clock, aborted).ConfigureAwait(false))
             {
-                _output.Write(EventFrame.Heartbeat);
-                if (!await FlushAsync(clock, aborted).ConfigureAwait(false))
-                {
-                    return;
-                }
+                return;
             }
 
             // A disconnect ends this cursor's wait alone (OperationCanceledException, which the endpoint expects), rather
@@ -141,55 +151,134 @@ internal sealed class SubscriptionCursor
 
     private async ValueTask<bool> WriteFromTailAsync(TimeProvider clock, CancellationToken aborted)
     {
-        foreach (EncodedEvent e in _batch)
+        if (!await _output.EnterAsync(aborted).ConfigureAwait(false))
         {
-            _output.Write(e.Frame);
+            return false;
         }
 
-        Position = _batch[^1].Id;
-        long committed = _batch[0].CommittedTimestamp;
-        bool open = await FlushAsync(clock, aborted).ConfigureAwait(false);
+        bool open;
+        int written = 0;
+        try
+        {
+            EncodedEvent? lastWritten = null;
+            foreach (EncodedEvent e in _batch)
+            {
+                Position = e.Id;
+                if (_output.Wants(e.EventType))
+                {
+                    _output.WriteEvent(e);
+                    lastWritten = e;
+                    written++;
+                }
+            }
+
+            if (lastWritten != _batch[^1])
+            {
+                _output.WriteIdOnly(this);
+            }
+
+            open = await _output.FlushAsync(clock, aborted).ConfigureAwait(false);
+        }
+        finally
+        {
+            _output.Exit();
+        }
 
         // One observation per flush, of its oldest event: the worst lag in the batch, at a cost that does not grow with fan-out.
-        _metrics.DeliveryLag.Record(clock.GetElapsedTime(committed).TotalSeconds);
-        _metrics.EventsDelivered.Add(_batch.Count);
+        _metrics.DeliveryLag.Record(clock.GetElapsedTime(_batch[0].CommittedTimestamp).TotalSeconds);
+        _metrics.EventsDelivered.Add(written);
         return open;
     }
 
     private async ValueTask<bool> WriteFromStoreAsync(IReadOnlyList<StoredEvent> events, TimeProvider clock, CancellationToken aborted)
     {
-        long first = events[0].Id;
-        if (first > Position + 1)
+        if (!await _output.EnterAsync(aborted).ConfigureAwait(false))
         {
-            // docs/protocol.md "Subscribe": history was trimmed past this cursor; say so instead of skipping silently.
-            ControlFrames.WriteGap(_output, Position, first);
-            _metrics.GapFrames.Add(1);
+            return false;
         }
 
-        // Flushed every MaxBytesPerFlush: the pipe applies backpressure only at a flush, so a page written whole would sit
-        // in memory as long as a slow client takes to read it.
-        long unflushed = 0;
-        int written = 0;
-        foreach (StoredEvent e in events)
+        try
         {
-            EventFrame.Write(_output, e.Id, e.EventType, e.Data.Span);
-            Position = e.Id;
-            written++;
-            unflushed += e.Data.Length;
-            if (unflushed >= MaxBytesPerFlush)
+            long first = events[0].Id;
+            if (first > Position + 1)
             {
-                unflushed = 0;
-                _metrics.EventsDelivered.Add(written);
-                written = 0;
-                if (!await FlushAsync(clock, aborted).ConfigureAwait(false))
+                // docs/protocol.md "Subscribe": history was trimmed past this cursor; say so instead of skipping silently. The
+                // replay starts after F - 1, so the next event moves a composite ID's pair by exactly one.
+                ControlFrames.WriteGap(_output.Pipe, _output.NamesStreams ? Stream : null, Position, first);
+                Position = first - 1;
+                _metrics.GapFrames.Add(1);
+            }
+
+            // Flushed every MaxBytesPerFlush: the pipe applies backpressure only at a flush, so a page written whole would
+            // sit in memory as long as a slow client takes to read it.
+            long unflushed = 0;
+            int written = 0;
+            bool skipped = false; // the filter passed over events since the last frame written: an id-only frame is owed
+            foreach (StoredEvent e in events)
+            {
+                Position = e.Id;
+                skipped = !_output.Wants(e.EventType);
+                if (!skipped)
                 {
-                    return false;
+                    _output.WriteEvent(e);
+                    written++;
+                }
+
+                unflushed += e.Data.Length;
+                if (unflushed >= MaxBytesPerFlush)
+                {
+                    if (skipped)
+                    {
+                        _output.WriteIdOnly(this);
+                        skipped = false;
+                    }
+
+                    unflushed = 0;
+                    _metrics.EventsDelivered.Add(written);
+                    written = 0;
+                    if (!await _output.FlushAsync(clock, aborted).ConfigureAwait(false))
+                    {
+                        return false;
+                    }
                 }
             }
+
+            if (skipped)
+            {
+                _output.WriteIdOnly(this);
+            }
+
+            _metrics.EventsDelivered.Add(written);
+            return await _output.FlushAsync(clock, aborted).ConfigureAwait(false);
+        }
+        finally
+        {
+            _output.Exit();
+        }
+    }
+
+    private async ValueTask<bool> WriteHeartbeatAsync(TimeProvider clock, CancellationToken aborted)
+    {
+        if (!await _output.EnterAsync(aborted).ConfigureAwait(false))
+        {
+            return false;
         }
 
-        _metrics.EventsDelivered.Add(written);
-        return await FlushAsync(clock, aborted).ConfigureAwait(false);
+        try
+        {
+            // Checked again in this turn: of the cursors of a connection to several streams woken by one tick, one writes it.
+            if (clock.GetElapsedTime(_output.LastWrite) < _heartbeatDue)
+            {
+                return true;
+            }
+
+            _output.WriteHeartbeat();
+            return await _output.FlushAsync(clock, aborted).ConfigureAwait(false);
+        }
+        finally
+        {
+            _output.Exit();
+        }
     }
 
     /// <summary>
@@ -201,25 +290,22 @@ internal sealed class SubscriptionCursor
     {
         _state.EnsureEpoch(epoch);
         StreamInfo info = await _log.GetInfoAsync(_state.Name, aborted).ConfigureAwait(false);
-        ControlFrames.WriteReset(_output, Position, info.Last, epoch);
-        _metrics.ResetFrames.Add(1);
-        Position = (info.First ?? (info.Last + 1)) - 1;
-        Epoch = epoch;
-        return await FlushAsync(clock, aborted).ConfigureAwait(false);
-    }
+        if (!await _output.EnterAsync(aborted).ConfigureAwait(false))
+        {
+            return false;
+        }
 
-    private async ValueTask<bool> FlushAsync(TimeProvider clock, CancellationToken aborted)
-    {
-        FlushResult result = await _output.FlushAsync(aborted).ConfigureAwait(false);
-        _lastWrite = clock.GetTimestamp();
-        return !result.IsCompleted && !result.IsCanceled;
-    }
-
-    private async Task EndForShutdownAsync(CancellationToken aborted)
-    {
-        // docs/protocol.md "Operations": a randomized retry spreads the reconnects of every client of this node over time.
-        int retry = Random.Shared.Next((int)_retry.TotalMilliseconds, (int)_retry.TotalMilliseconds + 5000);
-        EventFrame.WriteRetry(_output, retry);
-        await _output.FlushAsync(aborted).ConfigureAwait(false);
+        try
+        {
+            ControlFrames.WriteReset(_output.Pipe, _output.NamesStreams ? Stream : null, Position, info.Last, epoch);
+            _metrics.ResetFrames.Add(1);
+            Position = (info.First ?? (info.Last + 1)) - 1;
+            Epoch = epoch;
+            return await _output.FlushAsync(clock, aborted).ConfigureAwait(false);
+        }
+        finally
+        {
+            _output.Exit();
+        }
     }
 }

@@ -93,6 +93,12 @@ public sealed class HeraldOptions
     public int MaxConnectionsPerIp { get; set; } = 100;
 
     /// <summary>
+    /// Streams one <c>GET /subscribe</c> connection may follow, and pairs its cursor may hold (default 64, at most 1,024);
+    /// more: <c>400</c>. Each costs a cursor on the connection and a pair in every event's <c>id:</c>.
+    /// </summary>
+    public int MaxStreamsPerSubscription { get; set; } = 64;
+
+    /// <summary>
     /// Publish requests (single or batch) per second per publisher (its key, else its IP address), as a token bucket;
     /// over it: <c>429</c> with <c>Retry-After</c>. 0 (the default): no limit.
     /// </summary>
@@ -208,6 +214,11 @@ public sealed class HeraldOptions
             problems.Add(new(nameof(MaxConnectionsPerIp), "must be 0 (no cap) or more."));
         }
 
+        if (MaxStreamsPerSubscription is < 1 or > 1024)
+        {
+            problems.Add(new(nameof(MaxStreamsPerSubscription), $"must be between 1 and 1024 (got {MaxStreamsPerSubscription})."));
+        }
+
         if (PublishRateLimit < 0)
         {
             problems.Add(new(nameof(PublishRateLimit), "must be 0 (no limit) or more."));
@@ -248,6 +259,7 @@ public sealed class HeraldOptions
         MaxConnections = source.MaxConnections;
         MaxConcurrentReads = source.MaxConcurrentReads;
         MaxConnectionsPerIp = source.MaxConnectionsPerIp;
+        MaxStreamsPerSubscription = source.MaxStreamsPerSubscription;
         PublishRateLimit = source.PublishRateLimit;
         PublishBurst = source.PublishBurst;
 

@@ -37,6 +37,7 @@ public static class HeraldServiceCollectionExtensions
         services.TryAddSingleton<PublisherAuthorization>();
         services.TryAddSingleton<PublishEndpoints>();
         services.TryAddSingleton<SubscribeEndpoint>();
+        services.TryAddSingleton<SubscribeManyEndpoint>();
         services.TryAddSingleton<ReadEndpoints>();
         services.TryAddSingleton<IEventPublisher, EventPublisher>();
         services.AddHostedService<HeraldLifetime>();

@@ -19,14 +19,21 @@ public static class HeraldEndpointRouteBuilderExtensions
 
     /// <summary>
     /// Maps the stream list (<c>GET</c> on the prefix itself), subscribe, publish, batch, <c>info</c> and <c>events</c>
-    /// under <paramref name="prefix"/> (docs/protocol.md uses <c>/streams</c>). Returns the group, so the usual conventions
-    /// (<c>RequireAuthorization</c>, <c>RequireCors</c>, <c>RequireRateLimiting</c>, <c>WithTags</c> and other OpenAPI
-    /// metadata) chain on it and reach each of these endpoints.
+    /// under <paramref name="prefix"/> (docs/protocol.md uses <c>/streams</c>), and the subscription to several streams
+    /// next to it: <c>/subscribe</c> for <c>/streams</c>, <c>/api/subscribe</c> for <c>/api/streams</c>. Returns the group
+    /// that holds them all, so the usual conventions (<c>RequireAuthorization</c>, <c>RequireCors</c>,
+    /// <c>RequireRateLimiting</c>, <c>WithTags</c> and other OpenAPI metadata) chain on it and reach each of these endpoints.
     /// </summary>
     public static RouteGroupBuilder MapHerald(this IEndpointRouteBuilder endpoints, string prefix = "/streams")
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        RouteGroupBuilder group = endpoints.MapGroup(prefix);
+        ArgumentNullException.ThrowIfNull(prefix);
+
+        // "/api/streams" -> "/api" + "/streams": /subscribe is the prefix's sibling (a stream named "subscribe" stays reachable).
+        string trimmed = prefix.TrimEnd('/');
+        int lastSlash = trimmed.LastIndexOf('/');
+        RouteGroupBuilder herald = endpoints.MapGroup(lastSlash > 0 ? trimmed[..lastSlash] : string.Empty);
+        RouteGroupBuilder group = herald.MapGroup(lastSlash >= 0 ? trimmed[lastSlash..] : trimmed);
 
         // The handlers are resolved per request (singletons: a cached lookup), not here: mapping must not open the store
         // or read the options, so that bad options or an unusable store fail the host's start, with the option named.
@@ -68,18 +75,26 @@ public static class HeraldEndpointRouteBuilderExtensions
             .WithSummary("A page of a stream's retained events after a position, as JSON.")
             .Produces<JsonObject>(StatusCodes.Status200OK, Json);
 
+        Func<HttpContext, Task> subscribeMany = static context =>
+            StoreFailureGuard.RunAsync(context, context.RequestServices.GetRequiredService<SubscribeManyEndpoint>().SubscribeAsync(context));
+        herald.MapGet("/subscribe", subscribeMany)
+            .WithName("HeraldSubscribeMany")
+            .WithSummary("Subscribes to several streams on one connection, each resuming after its pair of the composite Last-Event-ID.")
+            .Produces<string>(StatusCodes.Status200OK, "text/event-stream")
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+
         // What every endpoint may answer: a bad name or position, a refused token, a store that does not answer.
-        group.WithTags("Herald")
+        herald.WithTags("Herald")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         if (CorsConfigured(endpoints.ServiceProvider))
         {
-            group.RequireCors(HeraldCors.PolicyName); // the host runs app.UseCors(); see HeraldOptions.CorsOrigins
+            herald.RequireCors(HeraldCors.PolicyName); // the host runs app.UseCors(); see HeraldOptions.CorsOrigins
         }
 
-        return group;
+        return herald;
     }
 
     /// <summary>

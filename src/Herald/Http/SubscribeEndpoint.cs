@@ -6,7 +6,6 @@ using Herald.Http.Limits;
 using Herald.Sse;
 using Herald.Validation;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -42,7 +41,8 @@ internal sealed partial class SubscribeEndpoint
         }
 
         if (!TryReadPosition(context.Request, out long? position, out Problem? problem)
-            || !TryReadEpoch(context.Request, out string? epoch, out problem))
+            || !SubscribeRequest.TryReadEpoch(context.Request, out string? epoch, out problem)
+            || !SubscribeRequest.TryReadTypes(context.Request, out EventTypeFilter? types, out problem))
         {
             await Problems.WriteAsync(context, problem!);
             return;
@@ -63,7 +63,7 @@ internal sealed partial class SubscribeEndpoint
             return;
         }
 
-        StartEventStream(context);
+        SubscribeRequest.StartEventStream(context);
         CancellationToken aborted = context.RequestAborted;
 
         // Acquire before reading the store's state: every append after this point reaches the stream's hot tail.
@@ -72,6 +72,7 @@ internal sealed partial class SubscribeEndpoint
         try
         {
             PipeWriter output = context.Response.BodyWriter;
+            SubscriptionOutput response = SubscriptionOutput.ForOneStream(output, types, _hub.TimeProvider.GetTimestamp());
             string storeEpoch = _log.Epoch;
             state.EnsureEpoch(storeEpoch);
             StreamInfo info = await _log.GetInfoAsync(name, aborted);
@@ -82,7 +83,7 @@ internal sealed partial class SubscribeEndpoint
             _metrics.ReplayDepth.Record(ResumePlan.EventsToReplay(plan.Cursor, info));
             Log.Subscribed(_logger, name, plan.OutcomeName, plan.Cursor);
 
-            var subscription = new SubscriptionCursor(_hub, _log, state, output, _metrics, _options, plan.Cursor) { StreamLastAtStart = info.Last, Epoch = storeEpoch };
+            var subscription = new SubscriptionCursor(_hub, _log, state, response, _metrics, _options, plan.Cursor) { StreamLastAtStart = info.Last, Epoch = storeEpoch };
             await output.FlushAsync(aborted);
             await subscription.RunAsync(aborted);
             Log.Unsubscribed(_logger, name, subscription.Position);
@@ -104,33 +105,18 @@ internal sealed partial class SubscribeEndpoint
         ResumePlan plan = ResumePlan.Decide(position, epoch, storeEpoch, info);
         if (plan.Outcome == ResumeOutcome.Reset)
         {
-            ControlFrames.WriteReset(output, position!.Value, info.Last, storeEpoch);
+            ControlFrames.WriteReset(output, stream: null, position!.Value, info.Last, storeEpoch);
             _metrics.ResetFrames.Add(1);
         }
 
         return plan;
     }
 
-    private static void StartEventStream(HttpContext context)
-    {
-        HttpResponse response = context.Response;
-        response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = "text/event-stream";
-        response.Headers.CacheControl = "no-cache";
-        response.Headers["X-Accel-Buffering"] = "no";
-
-        // Events must reach the client at once, even behind response buffering or compression (as SignalR's SSE transport does).
-        response.Headers.ContentEncoding = "identity";
-        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-    }
-
     private static bool TryReadPosition(HttpRequest request, out long? position, out Problem? problem)
     {
         position = null;
         problem = null;
-        (StringValues values, string source) = request.Headers.TryGetValue("Last-Event-ID", out StringValues header)
-            ? (header, "The Last-Event-ID header")
-            : (request.Query["lastEventId"], "The lastEventId query parameter");
+        (StringValues values, string source) = SubscribeRequest.ReadPosition(request);
         if (values.Count == 0)
         {
             return true;
@@ -143,26 +129,6 @@ internal sealed partial class SubscribeEndpoint
         }
 
         problem = Problem.InvalidPosition(source);
-        return false;
-    }
-
-    private static bool TryReadEpoch(HttpRequest request, out string? epoch, out Problem? problem)
-    {
-        epoch = null;
-        problem = null;
-        StringValues values = request.Query["epoch"];
-        if (values.Count == 0)
-        {
-            return true;
-        }
-
-        if (values.Count == 1 && !string.IsNullOrEmpty(values[0]))
-        {
-            epoch = values[0];
-            return true;
-        }
-
-        problem = Problem.BadRequest("invalid-epoch", "Invalid epoch", "The epoch query parameter, when present, must appear once and not be empty.");
         return false;
     }
 

@@ -14,19 +14,53 @@ internal static class ControlFrames
             json.WriteNumber("last", last);
         });
 
-    public static void WriteGap(IBufferWriter<byte> output, long lastEventId, long first) =>
+    /// <summary>The <c>hello</c> of a connection to several streams: the epoch, then each stream's last ID at connect time.</summary>
+    public static void WriteHello(IBufferWriter<byte> output, string epoch, IReadOnlyList<(string Stream, long Last)> streams) =>
+        Write(output, "hello"u8, json =>
+        {
+            json.WriteString("epoch", epoch);
+            json.WriteStartArray("streams");
+            foreach ((string stream, long last) in streams)
+            {
+                json.WriteStartObject();
+                json.WriteString("stream", stream);
+                json.WriteNumber("last", last);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+        });
+
+    /// <param name="output">The response.</param>
+    /// <param name="stream">The stream the frame is about when the connection follows several; null on a one-stream subscription.</param>
+    /// <param name="lastEventId">The position the client held.</param>
+    /// <param name="first">The first retained ID, where the replay continues.</param>
+    public static void WriteGap(IBufferWriter<byte> output, string? stream, long lastEventId, long first) =>
         Write(output, "gap"u8, json =>
         {
             json.WriteNumber("lastEventId", lastEventId);
             json.WriteNumber("first", first);
+            if (stream is not null)
+            {
+                json.WriteString("stream", stream);
+            }
         });
 
-    public static void WriteReset(IBufferWriter<byte> output, long lastEventId, long last, string epoch) =>
+    /// <param name="output">The response.</param>
+    /// <param name="stream">The stream the frame is about when the connection follows several; null on a one-stream subscription.</param>
+    /// <param name="lastEventId">The position the client held.</param>
+    /// <param name="last">The stream's last ID now.</param>
+    /// <param name="epoch">The store's epoch now.</param>
+    public static void WriteReset(IBufferWriter<byte> output, string? stream, long lastEventId, long last, string epoch) =>
         Write(output, "reset"u8, json =>
         {
             json.WriteNumber("lastEventId", lastEventId);
             json.WriteNumber("last", last);
             json.WriteString("epoch", epoch);
+            if (stream is not null)
+            {
+                json.WriteString("stream", stream);
+            }
         });
 
     private static void Write(IBufferWriter<byte> output, ReadOnlySpan<byte> eventName, Action<Utf8JsonWriter> members)

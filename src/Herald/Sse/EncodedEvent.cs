@@ -13,16 +13,16 @@ namespace Herald.Sse;
 /// </remarks>
 internal sealed class EncodedEvent
 {
-    private readonly string? _eventType;
     private readonly int _offset;
     private readonly int _length;
     private byte[]? _frame;
     private byte[]? _payload; // the source bytes until the frame is published, then null
 
     /// <summary>An event whose frame is already encoded.</summary>
-    public EncodedEvent(long id, byte[] frame, long committedTimestamp)
+    public EncodedEvent(long id, string? eventType, byte[] frame, long committedTimestamp)
     {
         Id = id;
+        EventType = eventType;
         _frame = frame;
         FrameLength = frame.Length;
         CommittedTimestamp = committedTimestamp;
@@ -35,11 +35,11 @@ internal sealed class EncodedEvent
     public EncodedEvent(StoredEvent stored, long committedTimestamp)
     {
         Id = stored.Id;
+        EventType = stored.EventType;
         CommittedTimestamp = committedTimestamp;
         FrameLength = EventFrame.GetSize(stored.Id, stored.EventType, stored.Data.Span);
         if (MemoryMarshal.TryGetArray(stored.Data, out ArraySegment<byte> segment))
         {
-            _eventType = stored.EventType;
             _payload = segment.Array;
             _offset = segment.Offset;
             _length = segment.Count;
@@ -51,6 +51,9 @@ internal sealed class EncodedEvent
     }
 
     public long Id { get; }
+
+    /// <summary>The event's type, null when untyped: what a subscription's <c>type=</c> filter decides on.</summary>
+    public string? EventType { get; }
 
     /// <summary>The exact size of <see cref="Frame"/>, known without encoding it: the hot tail bounds its bytes with it.</summary>
     public int FrameLength { get; }
@@ -73,7 +76,7 @@ internal sealed class EncodedEvent
             return Volatile.Read(ref _frame)!;
         }
 
-        byte[] encoded = EventFrame.Encode(Id, _eventType, payload.AsSpan(_offset, _length));
+        byte[] encoded = EventFrame.Encode(Id, EventType, payload.AsSpan(_offset, _length));
         byte[] frame = Interlocked.CompareExchange(ref _frame, encoded, null) ?? encoded;
         Volatile.Write(ref _payload, null);
         return frame;

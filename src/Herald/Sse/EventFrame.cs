@@ -46,6 +46,37 @@ internal static class EventFrame
     public static int Write(Span<byte> destination, long id, string? eventType, ReadOnlySpan<byte> data) =>
         WriteCore(destination, id, eventType, data, data.Count((byte)'\n'));
 
+    /// <summary>
+    /// The length of an encoded frame's <c>id: &lt;n&gt;</c> (without its line break): what a subscription that writes its own
+    /// <c>id:</c> line (several streams on one connection) skips of a frame the hot tail shares.
+    /// </summary>
+    public static int IdFieldLength(long id) => "id: ".Length + CountDigits(id);
+
+    /// <summary>
+    /// An event without its <c>id:</c> line, starting at the line break that ends it: what follows an <c>id:</c> line the
+    /// caller wrote itself (a composite cursor, docs/protocol.md "Subscribe to several streams").
+    /// </summary>
+    public static void WriteAfterId(IBufferWriter<byte> writer, string? eventType, ReadOnlySpan<byte> data)
+    {
+        int lineBreaks = data.Count((byte)'\n');
+        int size = GetSizeCore(0, eventType, data.Length, lineBreaks) - IdFieldLength(0);
+        int written = WriteBody(writer.GetSpan(size), 0, eventType, data, lineBreaks);
+        writer.Advance(written);
+    }
+
+    /// <summary>
+    /// A frame with only an <c>id:</c> (docs/protocol.md, the <c>type=</c> filter): it moves the client's cursor past events it
+    /// filtered out without dispatching anything.
+    /// </summary>
+    public static void WriteIdOnly(IBufferWriter<byte> writer, long id)
+    {
+        Span<byte> span = writer.GetSpan("id: \n\n".Length + MaxIdDigits);
+        int at = Append(span, 0, "id: "u8);
+        id.TryFormat(span[at..], out int digits, default, CultureInfo.InvariantCulture);
+        at = Append(span, at + digits, "\n\n"u8);
+        writer.Advance(at);
+    }
+
     /// <summary>A frame with no <c>id:</c> (docs/protocol.md <c>hello</c>, <c>gap</c>, <c>reset</c>): it must not move the client's cursor.</summary>
     public static void WriteControl(IBufferWriter<byte> writer, ReadOnlySpan<byte> eventName, ReadOnlySpan<byte> json)
     {
@@ -75,7 +106,12 @@ internal static class EventFrame
     {
         int at = Append(destination, 0, "id: "u8);
         id.TryFormat(destination[at..], out int digits, default, CultureInfo.InvariantCulture);
-        at += digits;
+        return WriteBody(destination, at + digits, eventType, data, lineBreaks);
+    }
+
+    // From the line break after the id to the blank line that ends the frame.
+    private static int WriteBody(Span<byte> destination, int at, string? eventType, ReadOnlySpan<byte> data, int lineBreaks)
+    {
         if (eventType is not null)
         {
             at = Append(destination, at, "\nevent: "u8);

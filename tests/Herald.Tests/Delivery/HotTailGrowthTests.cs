@@ -112,7 +112,7 @@ public sealed class HotTailGrowthTests
     {
         for (long id = first; id <= last; id++)
         {
-            tail.Append(new EncodedEvent(id, Encoding.UTF8.GetBytes($"e{id}"), 0));
+            tail.Append(new EncodedEvent(id, null, Encoding.UTF8.GetBytes($"e{id}"), 0));
         }
     }
 }

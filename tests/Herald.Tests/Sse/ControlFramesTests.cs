@@ -38,7 +38,7 @@ public sealed class ControlFramesTests
     {
         ArrayBufferWriter<byte> output = new();
 
-        ControlFrames.WriteGap(output, lastEventId, first);
+        ControlFrames.WriteGap(output, stream: null, lastEventId, first);
 
         AssertFrame(expected, output);
     }
@@ -50,7 +50,7 @@ public sealed class ControlFramesTests
     {
         ArrayBufferWriter<byte> output = new();
 
-        ControlFrames.WriteReset(output, lastEventId, last, Epoch);
+        ControlFrames.WriteReset(output, stream: null, lastEventId, last, Epoch);
 
         AssertFrame($"event: reset\ndata: {{\"lastEventId\":{lastEventId},\"last\":{last},\"epoch\":\"{Epoch}\"}}\n\n", output);
     }
@@ -62,8 +62,8 @@ public sealed class ControlFramesTests
         output.Write(Herald.Sse.EventFrame.Encode(7, null, "x"u8));
 
         ControlFrames.WriteHello(output, "s", Epoch, 7);
-        ControlFrames.WriteGap(output, 7, 9);
-        ControlFrames.WriteReset(output, 7, 3, Epoch);
+        ControlFrames.WriteGap(output, stream: null, 7, 9);
+        ControlFrames.WriteReset(output, stream: null, 7, 3, Epoch);
 
         SseParser<string> parser = SseParser.Create(new MemoryStream(output.WrittenSpan.ToArray()));
         List<SseItem<string>> items = [.. parser.Enumerate()];

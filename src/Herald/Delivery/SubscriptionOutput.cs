@@ -1,0 +1,195 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Text;
+using Herald.Sse;
+
+namespace Herald.Delivery;
+
+/// <summary>
+/// The response one subscription writes its frames to: one stream (<c>GET /streams/{name}</c>), whose frames carry plain
+/// IDs, or several (<c>GET /subscribe</c>), whose cursors — one per stream — take turns on the response and whose frames
+/// carry the whole composite cursor (docs/protocol.md "Subscribe to several streams"). It also holds what is per connection
+/// rather than per stream: the <c>type=</c> filter, the time of the last write (heartbeats) and whether the response ended.
+/// </summary>
+/// <remarks>
+/// A cursor calls <see cref="EnterAsync"/> before it writes and <see cref="Exit"/> after its flush, and it sets its
+/// <see cref="SubscriptionCursor.Position"/> only in between: a composite ID is rendered from every cursor's position, so the
+/// positions must not move while another cursor writes. For one stream there is nobody to take turns with and entering
+/// costs nothing.
+/// </remarks>
+internal sealed class SubscriptionOutput
+{
+    private readonly PipeWriter _pipe;
+    private readonly EventTypeFilter? _filter;
+    private readonly SemaphoreSlim? _turn;
+    private SubscriptionCursor[]? _cursors;
+    private byte[][]? _pairPrefixes; // "orders:", ",prices:", …: the composite ID's fixed bytes, in subscription order
+    private long _lastWrite;
+    private bool _ended;
+
+    private SubscriptionOutput(PipeWriter pipe, EventTypeFilter? filter, bool shared, long now)
+    {
+        _pipe = pipe;
+        _filter = filter;
+        _turn = shared ? new SemaphoreSlim(1, 1) : null;
+        _lastWrite = now;
+    }
+
+    /// <summary>The response of a subscription to one stream.</summary>
+    public static SubscriptionOutput ForOneStream(PipeWriter pipe, EventTypeFilter? filter, long now) => new(pipe, filter, shared: false, now);
+
+    /// <summary>The response of a subscription to several streams; <see cref="Follow"/> names its cursors before they run.</summary>
+    public static SubscriptionOutput ForSeveralStreams(PipeWriter pipe, EventTypeFilter? filter, long now) => new(pipe, filter, shared: true, now);
+
+    /// <summary>For control frames (<c>gap</c>, <c>reset</c>, <c>hello</c>) and the retry field; write only between enter and exit.</summary>
+    public PipeWriter Pipe => _pipe;
+
+    /// <summary>Whether frames name their stream (a connection to several streams).</summary>
+    public bool NamesStreams => _turn is not null;
+
+    /// <summary>When this response was last flushed, as a <see cref="TimeProvider.GetTimestamp"/> value.</summary>
+    public long LastWrite => Volatile.Read(ref _lastWrite);
+
+    /// <summary>The cursors of a connection to several streams, in the order of its <c>stream</c> parameters: the composite ID's order.</summary>
+    public void Follow(IReadOnlyList<SubscriptionCursor> cursors)
+    {
+        _cursors = [.. cursors];
+        _pairPrefixes = new byte[cursors.Count][];
+        for (int i = 0; i < cursors.Count; i++)
+        {
+            _pairPrefixes[i] = Encoding.ASCII.GetBytes((i == 0 ? string.Empty : ",") + cursors[i].Stream + ":");
+        }
+    }
+
+    /// <summary>Waits for this cursor's turn on the response; false when the response has ended (shutdown, client gone).</summary>
+    public ValueTask<bool> EnterAsync(CancellationToken aborted)
+    {
+        if (_turn is null)
+        {
+            return ValueTask.FromResult(!_ended);
+        }
+
+        Task entering = _turn.WaitAsync(aborted);
+        return entering.IsCompletedSuccessfully ? ValueTask.FromResult(EnteredOpen()) : AwaitTurnAsync(entering);
+    }
+
+    public void Exit() => _turn?.Release();
+
+    /// <summary>Whether the subscription's <c>type=</c> filter lets an event of <paramref name="eventType"/> through.</summary>
+    public bool Wants(string? eventType) => _filter is null || _filter.Matches(eventType);
+
+    /// <summary>An event from the hot tail, whose encoded frame every subscriber shares; the cursor's position is already its ID.</summary>
+    public void WriteEvent(EncodedEvent e)
+    {
+        byte[] frame = e.Frame;
+        if (_cursors is null)
+        {
+            _pipe.Write(frame);
+            return;
+        }
+
+        WriteCompositeIdField();
+        _pipe.Write(frame.AsSpan(EventFrame.IdFieldLength(e.Id)));
+    }
+
+    /// <summary>An event read from the store, encoded straight into the response; the cursor's position is already its ID.</summary>
+    public void WriteEvent(StoredEvent e)
+    {
+        if (_cursors is null)
+        {
+            EventFrame.Write(_pipe, e.Id, e.EventType, e.Data.Span);
+            return;
+        }
+
+        WriteCompositeIdField();
+        EventFrame.WriteAfterId(_pipe, e.EventType, e.Data.Span);
+    }
+
+    /// <summary>Moves the client's cursor to <paramref name="cursor"/>'s position past events the filter skipped (docs/protocol.md).</summary>
+    public void WriteIdOnly(SubscriptionCursor cursor)
+    {
+        if (_cursors is null)
+        {
+            EventFrame.WriteIdOnly(_pipe, cursor.Position);
+            return;
+        }
+
+        WriteCompositeIdField();
+        _pipe.Write("\n\n"u8);
+    }
+
+    public void WriteHeartbeat() => _pipe.Write(EventFrame.Heartbeat);
+
+    /// <summary>Sends what was written; false when the client is gone (the response is over for every cursor).</summary>
+    public async ValueTask<bool> FlushAsync(TimeProvider clock, CancellationToken aborted)
+    {
+        FlushResult result = await _pipe.FlushAsync(aborted).ConfigureAwait(false);
+        Volatile.Write(ref _lastWrite, clock.GetTimestamp());
+        if (result.IsCompleted || result.IsCanceled)
+        {
+            _ended = true;
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Ends the response for a shutdown (docs/protocol.md "Operations"), once: a randomized <c>retry:</c> spreads the reconnects
+    /// of every client of this node over time. Call it between enter and exit.
+    /// </summary>
+    public async ValueTask EndForShutdownAsync(TimeSpan retry, CancellationToken aborted)
+    {
+        if (_ended)
+        {
+            return;
+        }
+
+        _ended = true;
+        int milliseconds = Random.Shared.Next((int)retry.TotalMilliseconds, (int)retry.TotalMilliseconds + 5000);
+        EventFrame.WriteRetry(_pipe, milliseconds);
+        await _pipe.FlushAsync(aborted).ConfigureAwait(false);
+    }
+
+    private async ValueTask<bool> AwaitTurnAsync(Task entering)
+    {
+        await entering.ConfigureAwait(false);
+        return EnteredOpen();
+    }
+
+    private bool EnteredOpen()
+    {
+        if (!_ended)
+        {
+            return true;
+        }
+
+        _turn!.Release();
+        return false;
+    }
+
+    // "id: orders:42,prices:17" without its line break: every pair's current position, one of which just moved by one.
+    private void WriteCompositeIdField()
+    {
+        SubscriptionCursor[] cursors = _cursors!;
+        byte[][] prefixes = _pairPrefixes!;
+        int size = "id: ".Length;
+        for (int i = 0; i < prefixes.Length; i++)
+        {
+            size += prefixes[i].Length + 19;
+        }
+
+        Span<byte> span = _pipe.GetSpan(size);
+        "id: "u8.CopyTo(span);
+        int at = "id: ".Length;
+        for (int i = 0; i < cursors.Length; i++)
+        {
+            prefixes[i].CopyTo(span[at..]);
+            at += prefixes[i].Length;
+            cursors[i].Position.TryFormat(span[at..], out int digits, default, System.Globalization.CultureInfo.InvariantCulture);
+            at += digits;
+        }
+
+        _pipe.Advance(at);
+    }
+}

@@ -1,0 +1,84 @@
+using Herald.Delivery;
+using Herald.Http.Formats;
+using Herald.Validation;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Primitives;
+
+namespace Herald.Http;
+
+/// <summary>What both subscribe endpoints read from a request and how both start an event stream (docs/protocol.md).</summary>
+internal static class SubscribeRequest
+{
+    /// <summary>The resume position's text and where it came from: the <c>Last-Event-ID</c> header, else the <c>lastEventId</c> parameter.</summary>
+    public static (StringValues Values, string Source) ReadPosition(HttpRequest request) =>
+        request.Headers.TryGetValue("Last-Event-ID", out StringValues header)
+            ? (header, "The Last-Event-ID header")
+            : (request.Query["lastEventId"], "The lastEventId query parameter");
+
+    public static bool TryReadEpoch(HttpRequest request, out string? epoch, out Problem? problem)
+    {
+        epoch = null;
+        problem = null;
+        StringValues values = request.Query["epoch"];
+        if (values.Count == 0)
+        {
+            return true;
+        }
+
+        if (values.Count == 1 && !string.IsNullOrEmpty(values[0]))
+        {
+            epoch = values[0];
+            return true;
+        }
+
+        problem = Problem.BadRequest("invalid-epoch", "Invalid epoch", "The epoch query parameter, when present, must appear once and not be empty.");
+        return false;
+    }
+
+    /// <summary>The <c>type=</c> filter: null when the request names no type (every event is delivered).</summary>
+    public static bool TryReadTypes(HttpRequest request, out EventTypeFilter? filter, out Problem? problem)
+    {
+        filter = null;
+        problem = null;
+        StringValues values = request.Query["type"];
+        if (values.Count == 0)
+        {
+            return true;
+        }
+
+        if (values.Count > EventTypeFilter.MaxTypes)
+        {
+            problem = Problem.BadRequest("invalid-type", "Invalid type filter", $"A subscription may name at most {EventTypeFilter.MaxTypes} types; got {values.Count}.");
+            return false;
+        }
+
+        foreach (string? type in values)
+        {
+            if (type is null || !EventTypes.IsValid(type))
+            {
+                problem = Problem.BadRequest(
+                    "invalid-type",
+                    "Invalid type filter",
+                    $"Each type parameter is an event type: 1-{EventTypes.MaxLength} characters of A-Z a-z 0-9 _ . : -.");
+                return false;
+            }
+        }
+
+        filter = new EventTypeFilter(values!);
+        return true;
+    }
+
+    public static void StartEventStream(HttpContext context)
+    {
+        HttpResponse response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache";
+        response.Headers["X-Accel-Buffering"] = "no";
+
+        // Events must reach the client at once, even behind response buffering or compression (as SignalR's SSE transport does).
+        response.Headers.ContentEncoding = "identity";
+        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+    }
+}
