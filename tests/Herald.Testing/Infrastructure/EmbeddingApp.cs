@@ -101,8 +101,8 @@ internal static class EmbeddingApp
 }
 
 /// <summary>
-/// The embedding app's client: the shared tests speak docs/protocol.md's <c>/streams/…</c> paths, and this handler moves them under
-/// the app's prefix and adds the app's credential, as the app's own front end would. Everything else passes unchanged.
+/// The embedding app's client: the shared tests speak docs/protocol.md's <c>/streams/…</c> and <c>/subscribe</c> paths, and this
+/// handler moves them under the app's prefix and adds the app's credential, as the app's own front end would. Everything else passes unchanged.
 /// </summary>
 internal sealed class EmbeddingAppClientHandler(HttpMessageHandler inner, string apiKey) : DelegatingHandler(inner)
 {
@@ -114,6 +114,12 @@ internal sealed class EmbeddingAppClientHandler(HttpMessageHandler inner, string
             // Kept in escaped form end to end, so the path reaches the server exactly as the test wrote it.
             string rest = uri.GetComponents(UriComponents.PathAndQuery, UriFormat.UriEscaped)["/streams".Length..];
             request.RequestUri = new Uri(uri.GetComponents(UriComponents.SchemeAndServer, UriFormat.UriEscaped) + EmbeddingApp.Prefix + rest);
+        }
+        else if (uri.AbsolutePath == "/subscribe")
+        {
+            // MapHerald puts the several-streams subscription next to its prefix: /api/live -> /api/subscribe.
+            string parent = EmbeddingApp.Prefix[..EmbeddingApp.Prefix.LastIndexOf('/')];
+            request.RequestUri = new Uri(uri.GetComponents(UriComponents.SchemeAndServer, UriFormat.UriEscaped) + parent + uri.GetComponents(UriComponents.PathAndQuery, UriFormat.UriEscaped));
         }
 
         request.Headers.TryAddWithoutValidation(EmbeddingApp.ApiKeyHeader, apiKey);

@@ -64,5 +64,5 @@ public sealed class HotTailByteBoundTests
         Assert.Equal(200, tail.Bytes);
     }
 
-    private static EncodedEvent Frame(long id, int bytes) => new(id, new byte[bytes], 0);
+    private static EncodedEvent Frame(long id, int bytes) => new(id, null, new byte[bytes], 0);
 }

@@ -285,7 +285,7 @@ public sealed class HotTailTests
         return tail;
     }
 
-    private static EncodedEvent Event(long id) => new(id, EventFrame.Encode(id, null, Encoding.UTF8.GetBytes("e" + id)), 0);
+    private static EncodedEvent Event(long id) => new(id, null, EventFrame.Encode(id, null, Encoding.UTF8.GetBytes("e" + id)), 0);
 
     // Built independently of EventFrame, so a frame from the wrong slot or a torn one cannot match by accident.
     private static byte[] ExpectedFrame(long id) => Encoding.UTF8.GetBytes($"id: {id}\ndata: e{id}\n\n");

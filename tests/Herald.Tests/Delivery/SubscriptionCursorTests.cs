@@ -109,13 +109,55 @@ public sealed partial class SubscriptionCursorTests : IAsyncDisposable
         Assert.Equal([1L], Ids(written));
     }
 
-    private Running Start(string stream, long position)
+    [Fact]
+    public async Task Run_TypeFilter_WritesOnlyMatchingEventsAndAnIdOnlyFrameWhenTheLastWasSkipped()
+    {
+        await _log.AppendAsync("s", [Typed("a", "1"), Typed(null, "2"), Typed("b", "3"), Typed("a", "4"), Typed("b", "5")], null, CancellationToken.None);
+        await using Running cursor = Start("s", position: 0, new EventTypeFilter(["a", "message"]));
+
+        string written = await cursor.ReadUntilAsync(text => text.Contains("id: 5\n\n", StringComparison.Ordinal));
+
+        Assert.Equal("id: 1\nevent: a\ndata: 1\n\nid: 2\ndata: 2\n\nid: 4\nevent: a\ndata: 4\n\nid: 5\n\n", written);
+        Assert.Equal(5, cursor.Cursor.Position);
+    }
+
+    [Fact]
+    public async Task Run_TwoStreamsOnOneOutput_StampEveryEventWithBothPositionsMovingOnlyItsOwn()
+    {
+        await AppendAsync("a", 1, 2);
+        Pipe pipe = new();
+        SubscriptionOutput output = SubscriptionOutput.ForSeveralStreams(pipe.Writer, null, _clock.GetTimestamp());
+        await using Running a = Start("a", position: 1, output: output, pipe: pipe);
+        await using Running b = Start("b", position: 0, output: output, pipe: pipe, reader: false);
+        output.Follow([a.Cursor, b.Cursor]);
+        a.Go();
+        b.Go();
+
+        await a.ReadUntilAsync(text => text.Contains("id: a:2,b:0\n", StringComparison.Ordinal));
+        await AppendAsync("b", 1, 1);
+        await a.ReadUntilAsync(text => text.Contains("b:1", StringComparison.Ordinal));
+        await AppendAsync("a", 3, 3);
+        string written = await a.ReadUntilAsync(text => text.Contains("a:3", StringComparison.Ordinal));
+
+        Assert.Equal("id: a:2,b:0\ndata: e2\n\nid: a:2,b:1\ndata: e1\n\nid: a:3,b:1\ndata: e3\n\n", written);
+    }
+
+    private static EventData Typed(string? type, string data) => new(type, Encoding.UTF8.GetBytes(data));
+
+    private Running Start(string stream, long position, EventTypeFilter? filter = null, SubscriptionOutput? output = null, Pipe? pipe = null, bool reader = true)
     {
         StreamState state = _hub.Acquire(stream);
-        Pipe pipe = new();
-        SubscriptionCursor cursor = new(_hub, _log, state, pipe.Writer, _metrics, _options, position) { Epoch = _log.Epoch };
+        pipe ??= new();
+        output ??= SubscriptionOutput.ForOneStream(pipe.Writer, filter, _clock.GetTimestamp());
+        SubscriptionCursor cursor = new(_hub, _log, state, output, _metrics, _options, position) { Epoch = _log.Epoch };
         CancellationTokenSource aborted = new();
-        return new Running(cursor, state, pipe, aborted, cursor.RunAsync(aborted.Token), _hub);
+        Running running = new(cursor, state, pipe, aborted, _hub, reader);
+        if (!output.NamesStreams)
+        {
+            running.Go();
+        }
+
+        return running;
     }
 
     private async Task AppendAsync(string stream, int first, int last)
@@ -132,13 +174,17 @@ public sealed partial class SubscriptionCursorTests : IAsyncDisposable
     private static partial Regex IdLine();
 
     /// <summary>A cursor running on its own task, and what it has written so far.</summary>
-    private sealed class Running(SubscriptionCursor cursor, StreamState state, Pipe pipe, CancellationTokenSource aborted, Task task, SubscriptionHub hub) : IAsyncDisposable
+    /// <param name="reader">Whether this one reads the pipe (cursors sharing an output share one pipe, read through one of them).</param>
+    private sealed class Running(SubscriptionCursor cursor, StreamState state, Pipe pipe, CancellationTokenSource aborted, SubscriptionHub hub, bool reader) : IAsyncDisposable
     {
         private readonly StringBuilder _written = new();
+        private Task task = Task.CompletedTask;
 
         public SubscriptionCursor Cursor => cursor;
 
         public Task Task => task;
+
+        public void Go() => task = cursor.RunAsync(aborted.Token);
 
         /// <summary>Until the cursor has caught up and nothing was written: it then waits for the stream's next wake-up.</summary>
         public Task WaitUntilWaitingAsync() => Polling.WaitUntilAsync(
@@ -147,6 +193,7 @@ public sealed partial class SubscriptionCursorTests : IAsyncDisposable
 
         public async Task<string> ReadUntilAsync(Func<string, bool> done)
         {
+            Assert.True(reader, "read the shared pipe through the cursor that owns it");
             using CancellationTokenSource timeout = new(TestTimeouts.Frame);
             while (!done(_written.ToString()))
             {
@@ -177,6 +224,10 @@ public sealed partial class SubscriptionCursorTests : IAsyncDisposable
 
             hub.Release(state);
             aborted.Dispose();
+            if (reader)
+            {
+                await pipe.Reader.CompleteAsync();
+            }
         }
     }
 }

@@ -30,6 +30,30 @@ public sealed class ControlFramesTests
         AssertFrame("event: hello\ndata: {\"stream\":\"s\",\"epoch\":\"" + Epoch + "\",\"last\":0}\n\n", output);
     }
 
+    [Fact]
+    public void WriteHello_SeveralStreams_ListsEachStreamsLastInOrder()
+    {
+        ArrayBufferWriter<byte> output = new();
+
+        ControlFrames.WriteHello(output, Epoch, [("orders", 42), ("prices", 0)]);
+
+        AssertFrame("event: hello\ndata: {\"epoch\":\"" + Epoch + "\",\"streams\":[{\"stream\":\"orders\",\"last\":42},{\"stream\":\"prices\",\"last\":0}]}\n\n", output);
+    }
+
+    [Fact]
+    public void WriteGapAndReset_ForOneOfSeveralStreams_NameTheStream()
+    {
+        ArrayBufferWriter<byte> output = new();
+
+        ControlFrames.WriteGap(output, "orders", 5, 100);
+        ControlFrames.WriteReset(output, "prices", 9, 3, Epoch);
+
+        AssertFrame(
+            "event: gap\ndata: {\"lastEventId\":5,\"first\":100,\"stream\":\"orders\"}\n\n"
+            + "event: reset\ndata: {\"lastEventId\":9,\"last\":3,\"epoch\":\"" + Epoch + "\",\"stream\":\"prices\"}\n\n",
+            output);
+    }
+
     [Theory]
     [InlineData(5, 100, "event: gap\ndata: {\"lastEventId\":5,\"first\":100}\n\n")]
     [InlineData(0, 2, "event: gap\ndata: {\"lastEventId\":0,\"first\":2}\n\n")]

@@ -118,6 +118,35 @@ public sealed class EventFrameTests
         Assert.Equal([.. "prefix"u8, .. EventFrame.Encode(id, eventType, data)], writer.WrittenSpan.ToArray());
     }
 
+    [Theory]
+    [MemberData(nameof(SizeCases))]
+    public void WriteAfterId_AnyEvent_IsTheEncodedFrameAfterItsIdField(long id, string? eventType, string payload)
+    {
+        byte[] data = Encoding.UTF8.GetBytes(payload);
+        byte[] frame = EventFrame.Encode(id, eventType, data);
+        ArrayBufferWriter<byte> writer = new(1);
+
+        EventFrame.WriteAfterId(writer, eventType, data);
+
+        Assert.Equal(frame[EventFrame.IdFieldLength(id)..], writer.WrittenSpan.ToArray());
+    }
+
+    [Theory]
+    [InlineData(1, "id: 1\n\n")]
+    [InlineData(9223372036854775807, "id: 9223372036854775807\n\n")]
+    public void WriteIdOnly_Id_WritesOnlyTheIdFieldWhichMovesTheLastIdWithoutDispatching(long id, string expected)
+    {
+        ArrayBufferWriter<byte> writer = new();
+        writer.Write(EventFrame.Encode(1, null, "x"u8));
+
+        EventFrame.WriteIdOnly(writer, id);
+
+        Assert.EndsWith(expected, Encoding.UTF8.GetString(writer.WrittenSpan), StringComparison.Ordinal);
+        SseParser<string> parser = SseParser.Create(new MemoryStream(writer.WrittenSpan.ToArray()));
+        Assert.Single(parser.Enumerate());
+        Assert.Equal(id.ToString(System.Globalization.CultureInfo.InvariantCulture), parser.LastEventId);
+    }
+
     [Fact]
     public void Write_Span_WritesNothingPastTheFrame()
     {
