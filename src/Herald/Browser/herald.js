@@ -7,8 +7,10 @@
  *    onEvent: function (e) {},                   // { id, type, data }: each ID once, in order
  *    onGap: function (g) {},                     // { from, to, missed }: trimmed history, IDs from..to are gone
  *    onReset: function (r) {},                   // { lastEventId, last, epoch }: the store was wiped or replaced
- *    onStatus: function (s) {}                   // { state, lastEventId, epoch, … }, state: connecting | open | resumed |
- *  });                                           //   retrying | unauthorized | forbidden | closed
+ *    onStatus: function (s) {},                  // { state, lastEventId, epoch, … }, state: connecting | open | resumed |
+ *                                                //   retrying | unauthorized | forbidden | closed
+ *    EventSource: EventSourcePolyfill            // optional: the EventSource to use, e.g. the eventsource package's in Node
+ *  });
  *  sub.lastEventId; sub.close();
  *
  *  Why it exists: EventSource reconnects by itself only after a network error. After any answer that is not a 200
@@ -20,8 +22,19 @@
  *  connect, not a dropped stream), herald.js asks once with fetch for the same URL, without a resume position so that
  *  nothing is replayed, reads the status and aborts the body at once. 401 ends the subscription as 'unauthorized'
  *  (an expired access_token will not get better by retrying), 403 as 'forbidden'; anything else is retried.
+ *
+ *  One file, three ways in: a classic <script> (window.Herald), CommonJS (module.exports), and the npm package's ES
+ *  module (clients/npm/build.mjs wraps this file at pack time and adds the exports), so there is no second copy to drift.
+ *  Outside a page (Node) there is no location to resolve a relative URL against and usually no EventSource: pass an
+ *  absolute URL and options.EventSource; fetch, AbortController and URL are Node's own (18+).
  */
-(function (root) {
+(function (root, factory) {
+  if (typeof module === 'object' && module && module.exports) {
+    module.exports = factory(root);
+  } else {
+    root.Herald = factory(root);
+  }
+})(typeof globalThis !== 'undefined' ? globalThis : typeof window !== 'undefined' ? window : this, function (root) {
   'use strict';
 
   function subscribe(url, options) {
@@ -40,6 +53,16 @@
     var lost = null;       // { at, lastEventId }: when the previous connection was lost, until a resume
     var pendingResume = null;
     var dropped = 0;
+    var EventSourceImpl = options.EventSource || root.EventSource;
+    if (typeof EventSourceImpl !== 'function') {
+      throw new TypeError('herald.js: there is no EventSource here (Node has none): pass one as options.EventSource, ' +
+        "e.g. the eventsource package's: Herald.subscribe(url, { EventSource: EventSource, … })");
+    }
+    if (!root.location && !/^[a-z][a-z0-9+.-]*:/i.test(String(url))) {
+      // Said here, before any callback: otherwise Node's URL would say only "Invalid URL" from inside connect().
+      throw new TypeError('herald.js: ' + url + ' is relative and there is no page location to resolve it against ' +
+        '(as in Node): pass an absolute URL, e.g. http://localhost:5080/streams/orders');
+    }
 
     var handle = {
       close: close,
@@ -79,7 +102,7 @@
       if (closed) { return; }
       helloSeen = false;
       status('connecting', { attempt: attempt });
-      var es = new EventSource(target(true), { withCredentials: !!options.withCredentials });
+      var es = new EventSourceImpl(target(true), { withCredentials: !!options.withCredentials });
       source = es;
       types.forEach(function (type) { es.addEventListener(type, onMessage); });
       es.addEventListener('hello', onHello);
@@ -215,5 +238,5 @@
     return handle;
   }
 
-  root.Herald = { subscribe: subscribe };
-})(typeof window !== 'undefined' ? window : this);
+  return { subscribe: subscribe };
+});

@@ -111,14 +111,23 @@ internal sealed class BrowserPage : IAsyncDisposable
     /// <summary>Opens the test page on <paramref name="origin"/> (see <see cref="TestPagePath"/>).</summary>
     public async Task OpenTestPageAsync(Uri origin)
     {
-        await Page.RouteAsync("**" + TestPagePath, route => route.FulfillAsync(new RouteFulfillOptions
+        await OpenPageAsync(origin, TestPagePath, TestPage);
+        Assert.True(await Page.EvaluateAsync<bool>("typeof Herald === 'object' && typeof Herald.subscribe === 'function'"), "herald.js did not load. Console:\n" + ConsoleOutput);
+    }
+
+    /// <summary>
+    /// Opens <paramref name="html"/> as the page <paramref name="path"/> on <paramref name="origin"/>, served by the test
+    /// itself (a Playwright route), so that what it loads and subscribes to is same-origin with the server.
+    /// </summary>
+    public async Task OpenPageAsync(Uri origin, string path, string html)
+    {
+        await Page.RouteAsync("**" + path, route => route.FulfillAsync(new RouteFulfillOptions
         {
             Status = 200,
             ContentType = "text/html; charset=utf-8",
-            Body = TestPage,
+            Body = html,
         }));
-        await Page.GotoAsync(new Uri(origin, TestPagePath).ToString());
-        Assert.True(await Page.EvaluateAsync<bool>("typeof Herald === 'object' && typeof Herald.subscribe === 'function'"), "herald.js did not load. Console:\n" + ConsoleOutput);
+        await Page.GotoAsync(new Uri(origin, path).ToString());
     }
 
     /// <summary>Waits until <paramref name="condition"/> (a JS expression) is true; the timeout only guards against a hang.</summary>

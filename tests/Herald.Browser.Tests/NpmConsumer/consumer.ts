@@ -1,0 +1,105 @@
+// A TypeScript consumer of the packed herald-sse that touches every exported type, option, callback, status field and
+// handle member; `tsc --noEmit` under strict must accept it. The @ts-expect-error lines must each be an error: if the
+// declarations grew loose (any), tsc reports them as unused and the test fails.
+import Herald, {
+  Herald as NamedHerald,
+  subscribe,
+  type EventSourceConstructor,
+  type EventSourceLike,
+  type HeraldClient,
+  type HeraldEvent,
+  type HeraldGap,
+  type HeraldReset,
+  type HeraldState,
+  type HeraldStatus,
+  type SubscribeOptions,
+  type Subscription,
+} from 'herald-sse';
+import { EventSource as NodeEventSource } from 'eventsource';
+
+function describe(s: HeraldStatus): string {
+  const position: number | null = s.lastEventId;
+  const epoch: string | null = s.epoch;
+  switch (s.state) {
+    case 'connecting':
+      return `connecting ${s.attempt} ${position} ${epoch}`;
+    case 'open':
+      return `open ${s.last}`;
+    case 'resumed':
+      return `resumed ${s.resumedAt ?? 'start'} ${s.afterMs} ${s.missed} ${s.last}`;
+    case 'retrying':
+      return `retrying ${s.attempt} ${s.delayMs} ${s.httpStatus ?? 'no status'}`;
+    case 'unauthorized': {
+      const code: 401 = s.httpStatus;
+      return `unauthorized ${code}`;
+    }
+    case 'forbidden': {
+      const code: 403 = s.httpStatus;
+      return `forbidden ${code}`;
+    }
+    case 'closed':
+      return 'closed';
+    default: {
+      const unreachable: never = s;
+      return unreachable;
+    }
+  }
+}
+
+const states: HeraldState[] = ['connecting', 'open', 'resumed', 'retrying', 'unauthorized', 'forbidden', 'closed'];
+
+const options: SubscribeOptions = {
+  types: ['order.paid', 'order.shipped'] as const,
+  lastEventId: '42',
+  epoch: null,
+  minDelay: 500,
+  maxDelay: 10_000,
+  probeTimeout: 5_000,
+  withCredentials: false,
+  EventSource: NodeEventSource,
+  onEvent(e: HeraldEvent) {
+    const id: number = e.id;
+    const type: string = e.type;
+    const data: string = e.data;
+    const position: number | null = this.lastEventId;
+    console.log(id, type, data, position);
+  },
+  onGap(g: HeraldGap) {
+    console.log(g.from, g.to, g.missed, g.lastEventId, g.first, this.dropped);
+  },
+  onReset(r: HeraldReset) {
+    const epoch: string = r.epoch;
+    console.log(r.lastEventId, r.last, epoch, this.epoch);
+  },
+  onStatus(s) {
+    console.log(describe(s), states.includes(s.state));
+  },
+};
+
+const sub: Subscription = subscribe('http://127.0.0.1:5080/streams/orders', options);
+const kept: [number | null, string | null, number] = [sub.lastEventId, sub.epoch, sub.dropped];
+console.log(kept);
+sub.close();
+
+// The DOM's EventSource fits the option as well as the eventsource package's does.
+const browsers: EventSourceConstructor = EventSource;
+const node: EventSourceConstructor = NodeEventSource;
+const instance: EventSourceLike = new node('http://127.0.0.1:5080/streams/orders', { withCredentials: true });
+instance.close();
+const client: HeraldClient = Herald;
+client.subscribe('/streams/orders', { EventSource: browsers, onEvent: (e) => console.log(e.id) }).close();
+NamedHerald.subscribe('/streams/orders').close();
+
+// @ts-expect-error the handle's position is read-only
+sub.lastEventId = 3;
+// @ts-expect-error minDelay is a number of milliseconds
+subscribe('/streams/orders', { minDelay: '1000' });
+// @ts-expect-error there is no onMessage option: events come to onEvent
+subscribe('/streams/orders', { onMessage() {} });
+// @ts-expect-error 'live' is not a state
+const notAState: HeraldState = 'live';
+// @ts-expect-error an event's id is a number
+const idAsString: string = ({} as HeraldEvent).id;
+// @ts-expect-error a closed status has no httpStatus
+const closedStatus: number = ({} as Extract<HeraldStatus, { state: 'closed' }>).httpStatus;
+console.log(notAState, idAsString, closedStatus);
