@@ -47,13 +47,10 @@ internal sealed partial class SubscribeManyEndpoint
             return;
         }
 
-        foreach (string stream in streams)
+        // The subscriber token for every stream, then the application's authorizer per stream: one refusal refuses the connection.
+        if (!await HeraldGuards.MayReadStreamsAsync(context, streams))
         {
-            // The subscriber token and the application's authorizer, per stream: one refused stream refuses the connection.
-            if (!await HeraldGuards.MayReadStreamAsync(context, stream))
-            {
-                return;
-            }
+            return;
         }
 
         if (_hub.IsStopping || _stopping.IsCancellationRequested)

@@ -14,7 +14,10 @@ namespace Herald.Http.Limits;
 internal static class HeraldGuards
 {
     /// <summary>Whether the request may read <paramref name="stream"/>; when not, the 401 or 403 has been answered.</summary>
-    public static async ValueTask<bool> SubscriberMayReadAsync(HttpContext context, string stream)
+    public static ValueTask<bool> SubscriberMayReadAsync(HttpContext context, string stream) => SubscriberMayReadAsync(context, [stream]);
+
+    /// <summary>Whether the request's subscriber token allows every one of <paramref name="streams"/>; when not, the 401 or 403 has been answered.</summary>
+    public static async ValueTask<bool> SubscriberMayReadAsync(HttpContext context, IReadOnlyList<string> streams)
     {
         SubscriberAuthorization authorization = context.RequestServices.GetRequiredService<SubscriberAuthorization>();
         if (!authorization.IsEnabled)
@@ -22,7 +25,7 @@ internal static class HeraldGuards
             return true;
         }
 
-        if (await authorization.CheckAsync(context, stream) is Problem denied)
+        if (await authorization.CheckAsync(context, streams) is Problem denied)
         {
             await Problems.WriteAsync(context, denied);
             return false;
@@ -50,6 +53,29 @@ internal static class HeraldGuards
         }
 
         return !await StreamAccess.DeniedAsync(context, stream, publish: false);
+    }
+
+    /// <summary>
+    /// The gate of a subscription to several valid stream names (docs/protocol.md "Subscribe to several streams"): the
+    /// subscriber token must allow every stream, then the application's <see cref="IHeraldAuthorizer"/> is asked for each.
+    /// When it refuses, the 401 or 403 has been answered.
+    /// </summary>
+    public static async ValueTask<bool> MayReadStreamsAsync(HttpContext context, IReadOnlyList<string> streams)
+    {
+        if (!await SubscriberMayReadAsync(context, streams))
+        {
+            return false;
+        }
+
+        foreach (string stream in streams)
+        {
+            if (await StreamAccess.DeniedAsync(context, stream, publish: false))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>

@@ -52,7 +52,13 @@ internal sealed class SubscriberAuthorization
     public bool IsEnabled => _parameters is not null;
 
     /// <summary>Null when the request may read <paramref name="stream"/>; else the 401 or 403 to answer.</summary>
-    public async ValueTask<Problem?> CheckAsync(HttpContext context, string stream)
+    public ValueTask<Problem?> CheckAsync(HttpContext context, string stream) => CheckAsync(context, [stream]);
+
+    /// <summary>
+    /// Null when the request may read every one of <paramref name="streams"/>; else the 401 or 403 to answer. The token is
+    /// taken from the request once (a query-string token is removed as it is read) and validated once for all of them.
+    /// </summary>
+    public async ValueTask<Problem?> CheckAsync(HttpContext context, IReadOnlyList<string> streams)
     {
         if (_parameters is null)
         {
@@ -74,14 +80,14 @@ internal sealed class SubscriberAuthorization
             return Unauthorized(Describe(result.Exception));
         }
 
-        if (!Allows(result, stream))
+        if (streams.FirstOrDefault(stream => !Allows(result, stream)) is not null)
         {
             context.Response.Headers.WWWAuthenticate = "Bearer error=\"insufficient_scope\"";
             return new Problem(
                 StatusCodes.Status403Forbidden,
                 "forbidden",
                 "Stream not in the token",
-                $"The subscriber token's '{StreamsClaim}' claim lists neither this stream nor '*'.");
+                $"The subscriber token's '{StreamsClaim}' claim lists neither {(streams.Count == 1 ? "this stream" : "every stream asked for")} nor '*'.");
         }
 
         return null;
