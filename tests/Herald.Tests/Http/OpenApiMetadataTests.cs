@@ -17,6 +17,7 @@ public sealed class OpenApiMetadataTests
         // method, route, name, success status, success content type
         { "GET", "streams/", "HeraldListStreams", 200, "application/json" },
         { "GET", "streams/{name}", "HeraldSubscribe", 200, "text/event-stream" },
+        { "GET", "subscribe", "HeraldSubscribeMany", 200, "text/event-stream" },
         { "POST", "streams/{name}", "HeraldPublish", 201, "application/json" },
         { "POST", "streams/{name}/batch", "HeraldPublishBatch", 201, "application/json" },
         { "GET", "streams/{name}/info", "HeraldStreamInfo", 200, "application/json" },
