@@ -74,7 +74,8 @@ public class WakeupBenchmarks
         for (int i = 0; i < Cursors; i++)
         {
             PipeWriter output = PipeWriter.Create(new CountingStream(this), new StreamPipeWriterOptions(leaveOpen: true));
-            var cursor = new SubscriptionCursor(_hub, _log, _hubState, output, metrics, options, position: 0) { Epoch = _log.Epoch };
+            var response = SubscriptionOutput.ForOneStream(output, filter: null, TimeProvider.System.GetTimestamp());
+            var cursor = new SubscriptionCursor(_hub, _log, _hubState, response, metrics, options, position: 0) { Epoch = _log.Epoch };
             _running.Add(Task.Run(() => cursor.RunAsync(_stop.Token)));
         }
 

@@ -23,6 +23,7 @@ public abstract class TypeFilterTests
 
         await using SseClient client = await SseClient.ConnectAsync(host.Client, "/streams/tf?type=order&type=message", lastEventId: "0");
         await client.WaitForRawAsync(raw => raw.Contains("id: 3\n\n", StringComparison.Ordinal), timeout: null, "the id-only frame past p3");
+        await client.WaitForIdAsync(2); // the parser dispatches after the bytes are recorded
 
         Assert.Equal(["o1", "n2"], client.IdentifiedEvents.Select(e => e.Data));
         Assert.Equal(["order", "message"], client.IdentifiedEvents.Select(e => e.Type));
@@ -43,6 +44,7 @@ public abstract class TypeFilterTests
         await using (SseClient first = await SseClient.ConnectAsync(host.Client, "/streams/tr?type=keep", lastEventId: "0"))
         {
             await first.WaitForRawAsync(raw => raw.Contains("id: 5\n\n", StringComparison.Ordinal), timeout: null, "the id-only frame past e5");
+            await first.WaitForIdAsync(4);
             Assert.Equal(["e1", "e4"], first.IdentifiedEvents.Select(e => e.Data));
             resumeFrom = "5"; // what an EventSource's lastEventId now holds: the id-only frame's
         }
@@ -53,7 +55,7 @@ public abstract class TypeFilterTests
         await resumed.WaitForIdAsync(7);
 
         Assert.Equal(["e7"], resumed.IdentifiedEvents.Select(e => e.Data));
-        Assert.DoesNotContain("e6", resumed.RawText, StringComparison.Ordinal);
+        Assert.DoesNotContain("data: e6\n", resumed.RawText, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -67,6 +69,7 @@ public abstract class TypeFilterTests
         await using (SseClient first = await SseClient.ConnectAsync(host.Client, "/subscribe?stream=tm-a&stream=tm-b&type=keep", lastEventId: "tm-a:0,tm-b:0"))
         {
             await first.WaitForRawAsync(raw => raw.Contains("id: tm-a:1,tm-b:1\n\n", StringComparison.Ordinal), timeout: null, "the id-only frame past b1");
+            await first.WaitForAsync(e => e.Data == "a1", timeout: null, "a1");
             Assert.Equal(["a1"], first.IdentifiedEvents.Select(e => e.Data));
             cursor = "tm-a:1,tm-b:1";
         }
@@ -75,9 +78,11 @@ public abstract class TypeFilterTests
         await host.Client.PublishAsync("tm-a", "a2", eventType: "drop");
         await using SseClient resumed = await SseClient.ConnectAsync(host.Client, "/subscribe?stream=tm-a&stream=tm-b&type=keep", lastEventId: cursor);
         await resumed.WaitForRawAsync(raw => raw.Contains("tm-a:2,tm-b:2", StringComparison.Ordinal), timeout: null, "both streams at 2");
+        await resumed.WaitForAsync(e => e.Data == "b2", timeout: null, "b2");
 
         Assert.Equal(["b2"], resumed.IdentifiedEvents.Select(e => e.Data));
-        Assert.DoesNotContain("a1", resumed.RawText, StringComparison.Ordinal);
+        Assert.DoesNotContain("data: a1\n", resumed.RawText, StringComparison.Ordinal);
+        Assert.DoesNotContain("data: a2\n", resumed.RawText, StringComparison.Ordinal);
     }
 }
 
