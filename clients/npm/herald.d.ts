@@ -47,16 +47,22 @@ export interface HeraldReset {
   epoch: string;
 }
 
-/** What every status carries: the state, and the subscription's position when it was reported. */
-export interface HeraldStatusBase<State extends string> {
+/**
+ * What every status carries: the state, and the subscription's position when it was reported. `Position` is a number
+ * for one stream and the composite cursor (`'orders:42,prices:17'`) for several.
+ */
+export interface HeraldStatusBase<State extends string, Position = number | null> {
   state: State;
-  /** The last delivered ID, or the stream's `last` at connect when the subscription started live; null before that. */
-  lastEventId: number | null;
+  /**
+   * One stream: the last delivered ID, or the stream's `last` at connect when the subscription started live.
+   * Several: the composite cursor, each stream's pair as in `StreamsSubscription.positions`. Null before that.
+   */
+  lastEventId: Position;
   epoch: string | null;
 }
 
 /** A connection attempt starts (`attempt`: failed connects since the last successful one). */
-export interface ConnectingStatus extends HeraldStatusBase<'connecting'> {
+export interface ConnectingStatus<Position = number | null> extends HeraldStatusBase<'connecting', Position> {
   attempt: number;
 }
 
@@ -78,25 +84,28 @@ export interface ResumedStatus extends HeraldStatusBase<'resumed'> {
 }
 
 /** The connection failed; the next attempt starts after `delayMs`. */
-export interface RetryingStatus extends HeraldStatusBase<'retrying'> {
+export interface RetryingStatus<Position = number | null> extends HeraldStatusBase<'retrying', Position> {
   attempt: number;
   delayMs: number;
-  /** The status of the refused connection, when a probe got one (e.g. 502); null after a dropped stream or no answer. */
+  /**
+   * The status of the refused connection (e.g. 502): one stream's form learns it from a probe, the form for several
+   * from the answer itself. Null after a dropped stream or no answer.
+   */
   httpStatus: number | null;
 }
 
 /** Final: the server answered 401; the subscription stopped. */
-export interface UnauthorizedStatus extends HeraldStatusBase<'unauthorized'> {
+export interface UnauthorizedStatus<Position = number | null> extends HeraldStatusBase<'unauthorized', Position> {
   httpStatus: 401;
 }
 
 /** Final: the server answered 403; the subscription stopped. */
-export interface ForbiddenStatus extends HeraldStatusBase<'forbidden'> {
+export interface ForbiddenStatus<Position = number | null> extends HeraldStatusBase<'forbidden', Position> {
   httpStatus: 403;
 }
 
 /** Final: `close()` was called. */
-export interface ClosedStatus extends HeraldStatusBase<'closed'> {}
+export interface ClosedStatus<Position = number | null> extends HeraldStatusBase<'closed', Position> {}
 
 /** Every status onStatus receives; switch on `state` to read the fields of each. */
 export type HeraldStatus =
@@ -127,6 +136,11 @@ export interface Subscription {
 export interface SubscribeOptions {
   /** Event types to listen for besides untyped ones: EventSource dispatches only the types it listens for. */
   types?: readonly string[];
+  /**
+   * Also ask the server to send only untyped events and `types` (`type=`), so the others do not cross the network.
+   * Skipped events still move the server's position (id-only frames), so a resume stays exact.
+   */
+  filter?: boolean;
   /** Resume after this ID (e.g. kept in localStorage); without it, start live. */
   lastEventId?: number | string | null;
   /** The epoch that `lastEventId` belongs to; another epoch than the store's gets a reset. */
@@ -151,6 +165,121 @@ export interface SubscribeOptions {
   onStatus?: (this: Subscription, status: HeraldStatus) => void;
 }
 
+/** A stream's last ID when a connection to several streams opened, from its `hello`. */
+export interface StreamLast {
+  stream: string;
+  last: number;
+}
+
+/** An event of one of several streams: per stream, delivered once per ID, in ID order. */
+export interface HeraldStreamEvent extends HeraldEvent {
+  /** The stream it belongs to. */
+  stream: string;
+  /** The composite cursor after this event (`'orders:42,prices:17'`): what to keep to resume right after it. */
+  lastEventId: string;
+}
+
+/** History of `stream` was trimmed past its position (see HeraldGap). */
+export interface HeraldStreamGap extends HeraldGap {
+  stream: string;
+}
+
+/** The store was wiped or replaced; `stream`'s retained events follow from its start (see HeraldReset). */
+export interface HeraldStreamReset extends HeraldReset {
+  stream: string;
+}
+
+/** The first connection to several streams is open. */
+export interface StreamsOpenStatus extends HeraldStatusBase<'open', string | null> {
+  /** Each stream's last ID at connect, in the order of `streams`. */
+  streams: StreamLast[];
+}
+
+/** A new connection to several streams resumed after a lost one (gaps, if any, come to onGap per stream). */
+export interface StreamsResumedStatus extends HeraldStatusBase<'resumed', string | null> {
+  /** The composite cursor it resumed after (null when the first connection never got a position). */
+  resumedAt: string | null;
+  /** Milliseconds since the connection was lost. */
+  afterMs: number;
+  /** Each stream's last ID at reconnect. */
+  streams: StreamLast[];
+}
+
+/** Every status the form for several streams reports; the states are those of HeraldStatus. */
+export type StreamsStatus =
+  | ConnectingStatus<string | null>
+  | StreamsOpenStatus
+  | StreamsResumedStatus
+  | RetryingStatus<string | null>
+  | UnauthorizedStatus<string | null>
+  | ForbiddenStatus<string | null>
+  | ClosedStatus<string | null>;
+
+/** The handle of a subscription to several streams; callbacks get it as `this` too. */
+export interface StreamsSubscription {
+  /** The streams followed, in the order of the cursor's pairs. */
+  readonly streams: readonly string[];
+  /** The composite cursor (`'orders:42,prices:17'`) to keep and pass back as `lastEventId`; null before any position. */
+  readonly lastEventId: string | null;
+  /**
+   * Each stream's position (a copy): its last delivered ID, or further when the server skipped events of other types
+   * (`types`) or trimmed history, or its `last` at connect when it started live.
+   */
+  readonly positions: Readonly<Record<string, number>>;
+  /** The store's epoch, from hello or reset; keep it with lastEventId. */
+  readonly epoch: string | null;
+  /** Events not delivered again because their ID was not above their stream's position. */
+  readonly dropped: number;
+  /** Stops for good: closes the connection, cancels a pending retry, reports `closed`. */
+  close(): void;
+}
+
+/** Options of the form for several streams; only `streams` is required. */
+export interface SubscribeStreamsOptions {
+  /** Distinct stream names (a hub allows 64 by default); the cursor's pairs follow this order. */
+  streams: readonly string[];
+  /**
+   * The hub's subscribe endpoint, default `'/subscribe'` (resolved against the page: the page's origin). It is the
+   * sibling of the streams prefix: `/api/subscribe` for a hub mapped at `/api/streams`. Absolute outside a page (Node).
+   */
+  url?: string;
+  /**
+   * Only untyped events and these types, filtered by the server (`type=`); without it, events of every type (this form
+   * reads the stream itself, so it needs no list of types to see them).
+   */
+  types?: readonly string[];
+  /**
+   * Where to resume: a composite cursor as kept from `lastEventId` (`'orders:42,prices:17'`) or an object
+   * (`{ orders: 42 }`). Streams without a pair start live; pairs of streams not in `streams` are ignored.
+   */
+  lastEventId?: string | Readonly<Record<string, number>> | null;
+  /** The epoch that `lastEventId` belongs to; another epoch than the store's resets every stream with a pair. */
+  epoch?: string | null;
+  /** First retry step in ms (default 1000; the delay is a random half to all of the step). 0 means the default. */
+  minDelay?: number;
+  /** Cap of the retry step in ms (default 30000). 0 means the default. */
+  maxDelay?: number;
+  /** Send cookies cross-origin (fetch's `credentials: 'include'`). */
+  withCredentials?: boolean;
+  /** The fetch to use (default the global one: browsers, Node 18+). */
+  fetch?: (input: string, init?: any) => Promise<any>;
+  /** Each event, per stream once per ID, in ID order. */
+  onEvent?: (this: StreamsSubscription, event: HeraldStreamEvent) => void;
+  /** History of one stream was trimmed past its position. */
+  onGap?: (this: StreamsSubscription, gap: HeraldStreamGap) => void;
+  /** The store was wiped or replaced: one call per stream that had a position. */
+  onReset?: (this: StreamsSubscription, reset: HeraldStreamReset) => void;
+  /** Every change of state (see StreamsStatus). */
+  onStatus?: (this: StreamsSubscription, status: StreamsStatus) => void;
+}
+
+/**
+ * Subscribes to several streams on one connection (`GET /subscribe?stream=…`) and keeps it alive across any failure,
+ * resuming each stream exactly where it was. Reads the response with fetch, not EventSource: only so does it see the
+ * id-only frames that tell which stream each event belongs to.
+ * @throws TypeError when `streams` is empty or repeats a name, there is no fetch, or `url` is relative outside a page.
+ */
+export declare function subscribe(options: SubscribeStreamsOptions): StreamsSubscription;
 /**
  * Subscribes to one stream and keeps the subscription alive across any failure, resuming exactly where it was.
  * `url` is resolved against the page; outside a page (Node) it must be absolute.

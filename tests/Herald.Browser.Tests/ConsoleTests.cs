@@ -50,6 +50,40 @@ public sealed class ConsoleTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Console_TwoStreamsInTheHash_TailsBothWithAStreamColumn()
+    {
+        await using ServerProcess server = await ServerProcess.StartAsync("--store", "memory:");
+        await server.Client.PublishAsync("orders", "o1", eventType: "order.paid");
+        await server.Client.PublishAsync("prices", "p1");
+        await server.Client.PublishAsync("audit", "not tailed");
+        await using BrowserPage browser = await BrowserPage.LaunchAsync();
+
+        await browser.Page.GotoAsync(new Uri(server.BaseAddress, "/#stream=orders,prices").ToString());
+
+        await browser.WaitForAsync("/^live at orders:1,prices:1$/.test(document.getElementById('connection').textContent)", "the indicator to say live at both positions", TimeSpan.FromSeconds(30));
+        await browser.WaitForAsync("document.querySelectorAll('#tail tbody tr').length >= 2", "the recent events of both streams in the tail", TimeSpan.FromSeconds(30));
+        await server.Client.PublishAsync("prices", "p2", eventType: "price");
+        await server.Client.PublishAsync("audit", "still not tailed");
+        await server.Client.PublishAsync("orders", "o2");
+        await browser.WaitForAsync("document.querySelectorAll('#tail tbody tr').length >= 4", "o2 and p2 in the tail", TimeSpan.FromSeconds(30));
+
+        // Newest first, the first column naming the stream. Streams interleave in any order on one connection, so only
+        // each stream's own order is fixed.
+        string[][] rows = await browser.Page.EvaluateAsync<string[][]>(
+            "[...document.querySelectorAll('#tail tbody tr')].map(r => [...r.cells].map(c => c.textContent))");
+        Assert.Equal(4, rows.Length);
+        Assert.Equal([["orders", "2", "", "o2"], ["orders", "1", "order.paid", "o1"]], rows.Where(r => r[0] == "orders"));
+        Assert.Equal([["prices", "2", "price", "p2"], ["prices", "1", "", "p1"]], rows.Where(r => r[0] == "prices"));
+        Assert.True(await browser.Page.IsVisibleAsync("#tail thead th.stream"), "the stream column's header is hidden");
+        Assert.Equal("orders, prices", await browser.Page.InnerTextAsync("#tail-name"));
+        // The tail counts as a subscriber of each stream it follows (the table is refreshed every 2 s).
+        await browser.WaitForAsync(
+            "['orders', 'prices'].every(n => [...document.querySelectorAll('#streams tbody tr')].find(r => r.cells[0].textContent === n)?.cells[3].textContent === '1')",
+            "the streams table to count one subscriber on orders and on prices", TimeSpan.FromSeconds(30));
+        Assert.DoesNotContain("[pageerror]", browser.ConsoleOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Console_ConnectionLostAndBack_IndicatorShowsTheResume()
     {
         await using ServerProcess server = await ServerProcess.StartAsync("--store", "memory:");

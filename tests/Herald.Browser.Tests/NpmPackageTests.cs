@@ -110,6 +110,35 @@ public sealed class NpmPackageTests(PackedNpmPackage package, ITestOutputHelper 
     }
 
     [Fact]
+    public async Task NodeEsmSubscribeStreamsOnNodesFetch_TwoStreams_ScriptGetsEveryEventOfEachOnceInOrder()
+    {
+        await using ServerProcess server = await ServerProcess.StartAsync("--store", "memory:");
+        await server.Client.PublishBatchAsync("left", ["l1", "l2"]);
+        await using NodeProcess script = NodeProcess.Start(
+            "streams.mjs", [new Uri(server.BaseAddress, "/subscribe").ToString(), "6", "left", "right"], package.ConsumerDirectory, package.NpmCache);
+        try
+        {
+            await Polling.WaitUntilAsync(() => script.Lines.Any(l => l.StartsWith("status {\"state\":\"open\"", StringComparison.Ordinal)), "the script's subscription to open", Delivery);
+            await server.Client.PublishBatchAsync("right", ["r1", "r2"]);
+            await server.Client.PublishAsync("left", "l3");
+            await server.Client.PublishAsync("right", "r3");
+
+            Assert.Equal(0, await script.WaitForExitAsync(Delivery));
+            // Per stream in order; the streams' relative order is free. Each line ends with the composite cursor after it.
+            string[] events = [.. Events(script).Select(l => l[..l.LastIndexOf(' ')])];
+            Assert.Equal(["event left 1 l1", "event left 2 l2", "event left 3 l3"], events.Where(l => l.StartsWith("event left ", StringComparison.Ordinal)));
+            Assert.Equal(["event right 1 r1", "event right 2 r2", "event right 3 r3"], events.Where(l => l.StartsWith("event right ", StringComparison.Ordinal)));
+            Assert.Equal(6, Events(script).Count);
+            Assert.EndsWith(" left:3,right:3", Events(script)[^1], StringComparison.Ordinal);
+        }
+        catch
+        {
+            output.WriteLine("script output:\n" + script.Output);
+            throw;
+        }
+    }
+
+    [Fact]
     public async Task NodeWithoutEventSourceOrWithRelativeUrl_SubscribeThrowsTypeErrorSayingWhatToPass()
     {
         (int exitCode, string stdout, string stderr) = await NodeTools.RunAsync("node", ["errors.mjs"], package.ConsumerDirectory, package.NpmCache);

@@ -8,7 +8,7 @@
   var tailRows = 200;
   var previous = {};   // name -> { last, at }: for the publish rate
   var samples = [];    // { at, rate, subscribers } for the chart
-  var chosen = null;
+  var chosen = [];     // the tailed streams, as in the hash: #stream=orders or #stream=orders,prices
   var subscription = null;
   var $ = function (id) { return document.getElementById(id); };
 
@@ -46,13 +46,20 @@
         totalSubscribers += s.subscribers;
         var row = body.insertRow();
         row.dataset.stream = s.name;
-        if (s.name === chosen) { row.className = 'chosen'; }
+        if (chosen.indexOf(s.name) >= 0) { row.className = 'chosen'; }
         cell(row, s.name);
         cell(row, s.first == null ? '–' : String(s.first), 'n');
         cell(row, String(s.last), 'n');
         cell(row, String(s.subscribers), 'n');
         cell(row, rate.toFixed(rate < 10 ? 1 : 0), 'n');
-        row.onclick = function () { location.hash = 'stream=' + encodeURIComponent(s.name); };
+        // A click tails this stream; Ctrl/⌘-click adds it to (or takes it out of) the streams tailed together.
+        row.onclick = function (e) {
+          var next = [s.name];
+          if (e.ctrlKey || e.metaKey) {
+            next = chosen.indexOf(s.name) >= 0 ? chosen.filter(function (n) { return n !== s.name; }) : chosen.concat(s.name);
+          }
+          location.hash = 'stream=' + next.map(encodeURIComponent).join(',');
+        };
       });
       $('streams-note').textContent = result.streams.length + (result.more ? '+' : '') + ' on this store';
       samples.push({ at: now, rate: totalRate, subscribers: totalSubscribers });
@@ -118,6 +125,15 @@
     return ms < 10000 ? (ms / 1000).toFixed(1) + ' s' : Math.round(ms / 1000) + ' s';
   }
 
+  // The tail of several streams reports composite positions ('orders:3,prices:2') and the streams' last IDs at connect.
+  function onStreamsStatus(s) {
+    switch (s.state) {
+      case 'open': show('live', 'live at ' + s.streams.map(function (x) { return x.stream + ':' + x.last; }).join(',')); break;
+      case 'resumed': show('live', 'resumed at ' + s.resumedAt + ' after ' + seconds(s.afterMs)); break;
+      default: onStatus(s);
+    }
+  }
+
   function onStatus(s) {
     switch (s.state) {
       case 'connecting': show('waiting', s.attempt ? 'connecting (attempt ' + (s.attempt + 1) + ')…' : 'connecting…'); break;
@@ -142,9 +158,7 @@
   // The tail shows the stream's last 20 events, then live ones. EventSource only hands out events whose type it
   // listens for, so the types seen in the recent history are listened for (untyped events always are).
   function tail(name) {
-    if (subscription) { subscription.close(); subscription = null; }
-    chosen = name;
-    $('tail').tBodies[0].textContent = '';
+    $('tail').className = '';
     $('tail-name').textContent = name;
     var streamUrl = streamsUrl + '/' + encodeURIComponent(name);
     fetch(streamUrl + '/info', { cache: 'no-store' }).then(function (r) { return r.json(); }).then(function (info) {
@@ -157,7 +171,7 @@
           return { from: from, epoch: info.epoch, types: Object.keys(types) };
         });
     }).then(function (start) {
-      if (chosen !== name) { return; }
+      if (chosen.join(',') !== name) { return; }
       subscription = Herald.subscribe(streamUrl, {
         lastEventId: start.from,
         epoch: start.epoch,
@@ -174,10 +188,41 @@
     }, function (err) { show('stopped', String(err.message || err)); });
   }
 
+  // Several streams: one Herald.subscribe({ streams }) connection to /subscribe (the streams prefix's sibling), each
+  // starting 20 events back; it reads every frame itself, so no event types need to be known beforehand.
+  function tailSeveral(names) {
+    $('tail').className = 'several';
+    $('tail-name').textContent = names.join(', ');
+    var subscribeUrl = streamsUrl.replace(/\/[^\/]*$/, '') + '/subscribe';
+    Promise.all(names.map(function (name) {
+      return fetch(streamsUrl + '/' + encodeURIComponent(name) + '/info', { cache: 'no-store' }).then(function (r) { return r.json(); });
+    })).then(function (infos) {
+      if (chosen.join(',') !== names.join(',')) { return; }
+      subscription = Herald.subscribe({
+        streams: names,
+        url: subscribeUrl,
+        lastEventId: names.map(function (name, i) { return name + ':' + Math.max(0, infos[i].last - 20); }).join(','),
+        epoch: infos[0].epoch,
+        onEvent: function (e) {
+          if (/^live at /.test($('connection').textContent)) { show('live', 'live at ' + e.lastEventId); }
+          addRow([[e.stream, 'stream'], [String(e.id), 'n'], [e.type === 'message' ? '' : e.type], [e.data, 'data']]);
+        },
+        onGap: function (g) { addRow([[g.stream, 'stream'], ['', 'n'], ['gap'], ['events ' + g.from + '–' + g.to + ' were trimmed before they could be read']], 'notice'); },
+        onReset: function (r) { addRow([[r.stream, 'stream'], ['', 'n'], ['reset'], ['the store was replaced (epoch ' + r.epoch + '); replaying from its start']], 'notice'); },
+        onStatus: onStreamsStatus
+      });
+    }, function (err) { show('stopped', String(err.message || err)); });
+  }
+
   function fromHash() {
     var match = /stream=([^&]+)/.exec(location.hash);
-    var name = match ? decodeURIComponent(match[1]) : null;
-    if (name && name !== chosen) { tail(name); }
+    var names = [];
+    (match ? decodeURIComponent(match[1]) : '').split(',').forEach(function (n) { if (n && names.indexOf(n) < 0) { names.push(n); } });
+    if (!names.length || names.join(',') === chosen.join(',')) { return; }
+    if (subscription) { subscription.close(); subscription = null; }
+    chosen = names;
+    $('tail').tBodies[0].textContent = '';
+    if (names.length === 1) { tail(names[0]); } else { tailSeveral(names); }
   }
 
   window.addEventListener('hashchange', fromHash);

@@ -22,16 +22,37 @@ internal sealed class BrowserPage : IAsyncDisposable
         <script src="/herald.js"></script>
         <script>
           window.received = []; window.statuses = []; window.gaps = []; window.resets = [];
-          window.startHerald = function (url, types, minDelay) {
+          window.startHerald = function (url, types, minDelay, filter) {
             window.subscription = Herald.subscribe(url, {
               lastEventId: 0,
               types: types || [],
               minDelay: minDelay,
+              filter: !!filter,
               onEvent: function (e) { received.push(e.id + ':' + e.data); },
               onGap: function (g) { gaps.push(g); },
               onReset: function (r) { resets.push(r); },
               onStatus: function (s) { statuses.push(s); console.log('herald.js status ' + JSON.stringify(s)); }
             });
+          };
+          window.streamEvents = []; window.streamStatuses = []; window.streamGaps = []; window.streamResets = [];
+          window.startHeraldStreams = function (streams, options) {
+            options = options || {};
+            window.streamsSubscription = Herald.subscribe({
+              streams: streams,
+              types: options.types,
+              lastEventId: options.lastEventId,
+              onEvent: function (e) { streamEvents.push(e.stream + ' ' + e.id + ' ' + e.data); },
+              onGap: function (g) { streamGaps.push(g); },
+              onReset: function (r) { streamResets.push(r); },
+              onStatus: function (s) { streamStatuses.push(s); console.log('herald.js streams status ' + JSON.stringify(s)); }
+            });
+          };
+          window.plainMany = { frames: [], errors: 0 };
+          window.startPlainMany = function (url) {
+            var es = new EventSource(url);
+            es.onmessage = function (e) { plainMany.frames.push(e.lastEventId + ' ' + e.data); };
+            es.onerror = function () { plainMany.errors++; };
+            window.plainManySource = es;
           };
           window.plain = { ids: [], errors: 0, readyState: null };
           window.startPlain = function (url) {

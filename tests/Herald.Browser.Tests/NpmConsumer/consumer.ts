@@ -12,7 +12,14 @@ import Herald, {
   type HeraldReset,
   type HeraldState,
   type HeraldStatus,
+  type HeraldStreamEvent,
+  type HeraldStreamGap,
+  type HeraldStreamReset,
+  type StreamLast,
+  type StreamsStatus,
+  type StreamsSubscription,
   type SubscribeOptions,
+  type SubscribeStreamsOptions,
   type Subscription,
 } from 'herald-sse';
 import { EventSource as NodeEventSource } from 'eventsource';
@@ -50,6 +57,7 @@ const states: HeraldState[] = ['connecting', 'open', 'resumed', 'retrying', 'una
 
 const options: SubscribeOptions = {
   types: ['order.paid', 'order.shipped'] as const,
+  filter: true,
   lastEventId: '42',
   epoch: null,
   minDelay: 500,
@@ -89,6 +97,74 @@ instance.close();
 const client: HeraldClient = Herald;
 client.subscribe('/streams/orders', { EventSource: browsers, onEvent: (e) => console.log(e.id) }).close();
 NamedHerald.subscribe('/streams/orders').close();
+
+// The form for several streams: composite cursors, a stream on every event, gap and reset.
+function describeStreams(s: StreamsStatus): string {
+  const cursor: string | null = s.lastEventId;
+  switch (s.state) {
+    case 'open':
+      return `open ${s.streams.map((x: StreamLast) => `${x.stream}:${x.last}`).join(',')} ${cursor} ${s.epoch}`;
+    case 'resumed':
+      return `resumed ${s.resumedAt ?? 'start'} ${s.afterMs} ${s.streams.length}`;
+    case 'retrying':
+      return `retrying ${s.attempt} ${s.delayMs} ${s.httpStatus ?? 'no status'}`;
+    case 'connecting':
+      return `connecting ${s.attempt}`;
+    case 'unauthorized':
+    case 'forbidden':
+      return `${s.state} ${s.httpStatus}`;
+    case 'closed':
+      return 'closed';
+    default: {
+      const unreachable: never = s;
+      return unreachable;
+    }
+  }
+}
+
+const streamsOptions: SubscribeStreamsOptions = {
+  streams: ['orders', 'prices'] as const,
+  url: 'http://127.0.0.1:5080/subscribe',
+  types: ['price'],
+  lastEventId: 'orders:42,prices:17',
+  epoch: null,
+  minDelay: 500,
+  maxDelay: 10_000,
+  withCredentials: false,
+  fetch,
+  onEvent(e: HeraldStreamEvent) {
+    const stream: string = e.stream;
+    const id: number = e.id;
+    const cursor: string = e.lastEventId;
+    const position: number | undefined = this.positions[stream];
+    console.log(stream, id, e.type, e.data, cursor, position, this.lastEventId);
+  },
+  onGap(g: HeraldStreamGap) {
+    console.log(g.stream, g.from, g.to, g.missed, g.lastEventId, g.first, this.dropped);
+  },
+  onReset(r: HeraldStreamReset) {
+    console.log(r.stream, r.lastEventId, r.last, r.epoch, this.epoch);
+  },
+  onStatus(s) {
+    console.log(describeStreams(s));
+  },
+};
+const several: StreamsSubscription = subscribe(streamsOptions);
+const keptCursor: [readonly string[], string | null, Readonly<Record<string, number>>, string | null, number] =
+  [several.streams, several.lastEventId, several.positions, several.epoch, several.dropped];
+console.log(keptCursor);
+several.close();
+Herald.subscribe({ streams: ['orders'], lastEventId: { orders: 3 } }).close();
+
+// @ts-expect-error the form for several streams needs `streams`
+subscribe({ types: ['price'] });
+// @ts-expect-error the composite cursor on the handle is read-only
+several.lastEventId = 'orders:1';
+// @ts-expect-error one stream's handle has a numeric position, not the composite one
+const notComposite: string | null = sub.lastEventId;
+// @ts-expect-error an event of several streams carries the composite cursor as a string
+const cursorAsNumber: number = ({} as HeraldStreamEvent).lastEventId;
+console.log(notComposite, cursorAsNumber);
 
 // @ts-expect-error the handle's position is read-only
 sub.lastEventId = 3;
