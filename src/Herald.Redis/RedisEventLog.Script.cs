@@ -73,7 +73,7 @@ public sealed partial class RedisEventLog
         """;
 
     // A page of the log bounded in bytes (docs/protocol.md "Limits"): XRANGE after ARGV[1] (exclusive), at most ARGV[2] entries,
-    // ending with the entry whose data reaches ARGV[3] bytes, so the node never receives more than about that. Returns
+    // whose data adds up to at most ARGV[3] bytes (the first entry always), so the node never receives more than that. Returns
     // the entries as XRANGE does. One key: Cluster-safe.
     private const string ReadPageScript = """
         local entries = redis.call('XRANGE', KEYS[1], '(' .. ARGV[1] .. '-0', '+', 'COUNT', ARGV[2])
@@ -86,9 +86,9 @@ public sealed partial class RedisEventLog
               bytes = bytes + #fields[f + 1]
             end
           end
-          if bytes >= budget and i < #entries then
+          if bytes > budget and i > 1 then
             local page = {}
-            for j = 1, i do
+            for j = 1, i - 1 do
               page[j] = entries[j]
             end
             return page

@@ -69,7 +69,7 @@ internal sealed class ReadSession : IDisposable
         }
     }
 
-    /// <summary>Up to <paramref name="max"/> events after <paramref name="after"/>, ending with the one whose data reaches <paramref name="maxBytes"/>.</summary>
+    /// <summary>Up to <paramref name="max"/> events after <paramref name="after"/> whose data adds up to at most <paramref name="maxBytes"/> (the first always).</summary>
     public List<StoredEvent> Read(string stream, long after, int max, long maxBytes)
     {
         List<StoredEvent> events = new(Math.Min(max, 1024));
@@ -81,12 +81,18 @@ internal sealed class ReadSession : IDisposable
             _read.BindInt64(3, max);
             while (_read.Step())
             {
+                // The size is known before the row's bytes are copied: the row that would exceed the limit is never copied.
+                ReadOnlySpan<byte> row = _read.Bytes(2);
+                bytes += row.Length;
+                if (bytes > maxBytes && events.Count > 0)
+                {
+                    break;
+                }
+
                 long id = _read.Int64(0);
                 string? type = _read.IsNull(1) ? null : TypeString(_read.Bytes(1));
-                byte[] data = _read.Bytes(2).ToArray();
-                events.Add(new StoredEvent(id, type, data));
-                bytes += data.Length;
-                if (bytes >= maxBytes)
+                events.Add(new StoredEvent(id, type, row.ToArray()));
+                if (bytes == maxBytes)
                 {
                     break;
                 }

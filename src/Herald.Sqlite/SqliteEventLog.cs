@@ -17,14 +17,17 @@ public sealed partial class SqliteEventLog : IEventLog
     /// <summary>The schema this build creates and reads (<c>PRAGMA user_version</c>).</summary>
     public const int SchemaVersion = 1;
 
-    // Idle read sessions kept for reuse; more are opened under load and closed when returned to a full pool.
-    private static readonly int s_maxIdleReadSessions = Math.Max(4, Environment.ProcessorCount * 2);
+    // Read sessions: at most this many read at once, each on a pooled session. A read beyond them waits asynchronously
+    // for one, so 5,000 subscribers connecting at once neither open 5,000 SQLite connections (each with its own page
+    // cache in native memory) nor block 5,000 pool threads (which would make the runtime inject threads).
+    private static readonly int s_maxReadSessions = Math.Max(4, Environment.ProcessorCount * 2);
 
     private readonly SqliteEventLogOptions _options;
     private readonly ILogger _logger;
     private readonly string _readConnectionString;
     private readonly AppendWatchers _watchers;
     private readonly ConcurrentQueue<ReadSession> _idleReadSessions = new();
+    private readonly SemaphoreSlim _readSlots = new(s_maxReadSessions, s_maxReadSessions);
     private readonly Channel<AppendRequest> _requests = Channel.CreateUnbounded<AppendRequest>(
         new UnboundedChannelOptions { SingleReader = true, SingleWriter = false, AllowSynchronousContinuations = false });
 
@@ -229,7 +232,8 @@ public sealed partial class SqliteEventLog : IEventLog
             return Task.FromCanceled<IReadOnlyList<StoredEvent>>(cancellationToken);
         }
 
-        return Task.FromResult<IReadOnlyList<StoredEvent>>(Read(stream, (after, max, maxBytes), static (session, stream, range) => session.Read(stream, range.after, range.max, range.maxBytes)));
+        return ReadBoundedAsync<(long after, int max, long maxBytes), IReadOnlyList<StoredEvent>>(
+            stream, (after, max, maxBytes), static (session, stream, range) => session.Read(stream, range.after, range.max, range.maxBytes), cancellationToken);
     }
 
     /// <inheritdoc />
@@ -241,7 +245,7 @@ public sealed partial class SqliteEventLog : IEventLog
             return Task.FromCanceled<StreamInfo>(cancellationToken);
         }
 
-        return Task.FromResult(Read(stream, 0, static (session, stream, _) => session.GetInfo(stream)));
+        return ReadBoundedAsync(stream, 0, static (session, stream, _) => session.GetInfo(stream), cancellationToken);
     }
 
     /// <inheritdoc />
@@ -253,8 +257,7 @@ public sealed partial class SqliteEventLog : IEventLog
             return Task.FromCanceled<IReadOnlyList<StreamSummary>>(cancellationToken);
         }
 
-        return Task.FromResult<IReadOnlyList<StreamSummary>>(
-            Read(after ?? "", max, static (session, after, max) => session.ListStreams(after, max)));
+        return ReadBoundedAsync<int, IReadOnlyList<StreamSummary>>(after ?? "", max, static (session, after, max) => session.ListStreams(after, max), cancellationToken);
     }
 
     /// <inheritdoc />
@@ -322,7 +325,42 @@ public sealed partial class SqliteEventLog : IEventLog
         Log.Closed(_logger, _options.Path);
     }
 
-    // SQLite reads are synchronous and short (one indexed range scan); an async hop would cost more than it saves.
+    // SQLite reads are synchronous and short (one indexed range scan); an async hop would cost more than it saves, so a
+    // read with a free slot runs at once on the caller's thread, and only a read that must wait for a slot awaits one.
+    private Task<TResult> ReadBoundedAsync<TState, TResult>(string stream, TState state, Func<ReadSession, string, TState, TResult> read, CancellationToken cancellationToken)
+    {
+        if (!_readSlots.Wait(0, CancellationToken.None))
+        {
+            return WaitForSlotThenReadAsync(stream, state, read, cancellationToken);
+        }
+
+        try
+        {
+            return Task.FromResult(Read(stream, state, read));
+        }
+        catch (Exception ex)
+        {
+            return Task.FromException<TResult>(ex);
+        }
+        finally
+        {
+            _readSlots.Release();
+        }
+    }
+
+    private async Task<TResult> WaitForSlotThenReadAsync<TState, TResult>(string stream, TState state, Func<ReadSession, string, TState, TResult> read, CancellationToken cancellationToken)
+    {
+        await _readSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return Read(stream, state, read);
+        }
+        finally
+        {
+            _readSlots.Release();
+        }
+    }
+
     // A session that failed is closed rather than pooled again.
     private TResult Read<TState, TResult>(string stream, TState state, Func<ReadSession, string, TState, TResult> read)
     {
@@ -368,7 +406,7 @@ public sealed partial class SqliteEventLog : IEventLog
 
     private void ReturnReadSession(ReadSession session, bool healthy)
     {
-        if (healthy && !_disposed && _idleReadSessions.Count < s_maxIdleReadSessions)
+        if (healthy && !_disposed && _idleReadSessions.Count < s_maxReadSessions)
         {
             _idleReadSessions.Enqueue(session);
 

@@ -199,6 +199,25 @@ public abstract class EventLogConformanceTests : IAsyncLifetime
         Assert.All(events, e => Assert.Equal($"e{e.Id}", Text(e)));
     }
 
+    [Theory]
+    [InlineData(1000, 2)] // 800 bytes fit, the third event would make 1,200: the page ends before it
+    [InlineData(800, 2)]  // exactly at the limit
+    [InlineData(1200, 3)]
+    [InlineData(100, 1)]  // a page always holds its first event, however large
+    public async Task Read_WithAByteLimit_EndsBeforeTheEventThatWouldExceedItButKeepsTheFirst(long maxBytes, int expectedCount)
+    {
+        IEventLog log = await NewLogAsync();
+        for (int i = 0; i < 4; i++)
+        {
+            await AppendAsync(log, "s", new string((char)('a' + i), 400));
+        }
+
+        IReadOnlyList<StoredEvent> events = await log.ReadAsync("s", 0, 10, maxBytes, Token);
+
+        Assert.Equal(Enumerable.Range(1, expectedCount).Select(i => (long)i), events.Select(e => e.Id));
+        Assert.True(expectedCount == 1 || events.Sum(e => e.Data.Length) <= maxBytes);
+    }
+
     [Fact]
     public async Task Read_UnknownStream_ReturnsNothing()
     {

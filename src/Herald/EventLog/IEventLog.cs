@@ -23,9 +23,9 @@ public interface IEventLog : IAsyncDisposable
     Task<IReadOnlyList<StoredEvent>> ReadAsync(string stream, long after, int max, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Reads like <see cref="ReadAsync(string, long, int, CancellationToken)"/>, but ends the page once the events' data
-    /// reaches <paramref name="maxBytes"/>: the event that crosses it is the last, so a page always holds at least one
-    /// event, and memory stays bounded however large the events (docs/protocol.md "Limits"). A store should read no more than that
+    /// Reads like <see cref="ReadAsync(string, long, int, CancellationToken)"/>, but the events' data adds up to at most
+    /// <paramref name="maxBytes"/>: the page ends before the event that would exceed it, and always holds at least its
+    /// first event, so memory stays bounded however large the events (docs/protocol.md "Limits"). A store should read no more than that
     /// from its backend; this default reads the whole page first and cuts it (what the memory store, whose events are in
     /// memory already, relies on).
     /// </summary>

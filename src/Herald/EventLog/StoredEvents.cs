@@ -4,8 +4,9 @@ namespace Herald;
 public static class StoredEvents
 {
     /// <summary>
-    /// The leading events of <paramref name="page"/> whose data adds up to <paramref name="maxBytes"/>, counting the one
-    /// that crosses it (so at least one event stays). The page itself when it fits.
+    /// The leading events of <paramref name="page"/> whose data adds up to at most <paramref name="maxBytes"/>: the page
+    /// ends before the event that would exceed it, except that it always keeps its first event (one event larger than the
+    /// limit is still readable). The page itself when it fits.
     /// </summary>
     public static IReadOnlyList<StoredEvent> Cut(IReadOnlyList<StoredEvent> page, long maxBytes)
     {
@@ -14,9 +15,9 @@ public static class StoredEvents
         for (int i = 0; i < page.Count; i++)
         {
             bytes += page[i].Data.Length;
-            if (bytes >= maxBytes && i + 1 < page.Count)
+            if (bytes > maxBytes && i > 0)
             {
-                return [.. page.Take(i + 1)];
+                return [.. page.Take(i)];
             }
         }
 
