@@ -1,8 +1,6 @@
-using System.Globalization;
+using System.Diagnostics.CodeAnalysis;
 using System.Net.Http.Headers;
-using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
-using System.Text.Json;
 
 namespace Herald.Client;
 
@@ -25,7 +23,24 @@ public sealed partial class HeraldClient
     /// <returns>The items; enumerate it once.</returns>
     /// <exception cref="HeraldException">During enumeration: the server refused the subscription with a 4xx answer (other than 408/429), such as an invalid stream name or position.</exception>
     /// <exception cref="OperationCanceledException">During enumeration: <paramref name="cancellationToken"/> was cancelled.</exception>
-    public IAsyncEnumerable<HeraldItem> SubscribeAsync(string stream, long? lastEventId = null, CancellationToken cancellationToken = default)
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The first parameters differ in type (string, IEnumerable<string>): no call can bind to both.")]
+    [SuppressMessage("ApiDesign", "RS0027:API with optional parameter(s) should have the most parameters amongst its public overloads", Justification = "The overload with a type filter has no optional parameters: no call can bind to both.")]
+    public IAsyncEnumerable<HeraldItem> SubscribeAsync(string stream, long? lastEventId = null, CancellationToken cancellationToken = default) =>
+        SubscribeAsync(stream, lastEventId, eventTypes: null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="SubscribeAsync(string, long?, CancellationToken)"/>, yielding only events of the given types
+    /// (<c>"message"</c> also matches events published without one). Events of other types still move the position, so a
+    /// reconnect never reads them again.
+    /// </summary>
+    /// <param name="stream">The stream's name (docs/protocol.md "Streams").</param>
+    /// <param name="lastEventId">Null: live only. 0: every retained event. N: every retained event after N.</param>
+    /// <param name="eventTypes">The types to deliver; null or empty for all.</param>
+    /// <param name="cancellationToken">Ends the subscription; the enumeration then throws <see cref="OperationCanceledException"/>.</param>
+    /// <returns>The items; enumerate it once.</returns>
+    /// <exception cref="HeraldException">During enumeration: the server refused the subscription with a 4xx answer (other than 408/429), such as an invalid stream name, position or type.</exception>
+    /// <exception cref="OperationCanceledException">During enumeration: <paramref name="cancellationToken"/> was cancelled.</exception>
+    public IAsyncEnumerable<HeraldItem> SubscribeAsync(string stream, long? lastEventId, IEnumerable<string>? eventTypes, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(stream);
         if (lastEventId < 0)
@@ -33,12 +48,54 @@ public sealed partial class HeraldClient
             throw new ArgumentOutOfRangeException(nameof(lastEventId), lastEventId, "A position is 0 or more.");
         }
 
-        return SubscribeCoreAsync(stream, lastEventId, cancellationToken);
+        return SubscribeCoreAsync(new OneStreamSubscription(stream, lastEventId, eventTypes), cancellationToken);
     }
 
-    private async IAsyncEnumerable<HeraldItem> SubscribeCoreAsync(string stream, long? lastEventId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>
+    /// Subscribes to several streams on one connection (<c>GET /subscribe</c>) and yields each stream's events in ID order,
+    /// each once, with <see cref="HeraldEvent.Stream"/> and <see cref="HeraldEvent.Cursor"/> set, plus a
+    /// <see cref="HeraldGap"/> or <see cref="HeraldReset"/> per stream whose view is incomplete or stale. Events of different
+    /// streams interleave in any order. Reconnects as the one-stream subscription does, resuming every stream exactly with a
+    /// composite <c>Last-Event-ID</c> (<c>orders:42,prices:17</c>) and the learned <c>epoch</c>.
+    /// </summary>
+    /// <param name="streams">The streams' names, each once; at most the server's limit (64 by default).</param>
+    /// <param name="cursor">
+    /// Where to resume, typically a saved <see cref="HeraldEvent.Cursor"/>: each stream with a position resumes after it (0:
+    /// every retained event); a stream without one starts live; positions of streams not subscribed are ignored but kept in
+    /// every <see cref="HeraldEvent.Cursor"/>. Null: every stream live.
+    /// </param>
+    /// <param name="eventTypes">The types to deliver (<c>"message"</c> also matches untyped events); null or empty for all. Skipped events still move the cursor.</param>
+    /// <param name="cancellationToken">Ends the subscription; the enumeration then throws <see cref="OperationCanceledException"/>.</param>
+    /// <returns>The items; enumerate it once.</returns>
+    /// <exception cref="ArgumentException">No stream, an empty name or a name given twice.</exception>
+    /// <exception cref="HeraldException">During enumeration: the server refused the subscription with a 4xx answer (other than 408/429), such as an invalid stream name, too many streams or an invalid type.</exception>
+    /// <exception cref="OperationCanceledException">During enumeration: <paramref name="cancellationToken"/> was cancelled.</exception>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The first parameters differ in type (string, IEnumerable<string>): no call can bind to both.")]
+    public IAsyncEnumerable<HeraldItem> SubscribeAsync(
+        IEnumerable<string> streams, StreamCursor? cursor = null, IEnumerable<string>? eventTypes = null, CancellationToken cancellationToken = default)
     {
-        Subscription state = new() { Cursor = lastEventId };
+        ArgumentNullException.ThrowIfNull(streams);
+        string[] names = [.. streams];
+        if (names.Length == 0)
+        {
+            throw new ArgumentException("At least one stream is needed.", nameof(streams));
+        }
+
+        foreach (string name in names)
+        {
+            ArgumentException.ThrowIfNullOrEmpty(name, nameof(streams));
+        }
+
+        if (names.Distinct(StringComparer.Ordinal).Count() != names.Length)
+        {
+            throw new ArgumentException("A stream is named twice.", nameof(streams));
+        }
+
+        return SubscribeCoreAsync(new SeveralStreamsSubscription(names, cursor, eventTypes), cancellationToken);
+    }
+
+    private async IAsyncEnumerable<HeraldItem> SubscribeCoreAsync(SubscriptionState state, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         bool first = true;
         while (true)
         {
@@ -49,8 +106,8 @@ public sealed partial class HeraldClient
 
             first = false;
             int baseIndex = CurrentBaseIndex;
-            state.Greeted = false;
-            using HttpResponseMessage? response = await ConnectAsync(_baseUrls[baseIndex], stream, state, cancellationToken).ConfigureAwait(false);
+            state.Connecting();
+            using HttpResponseMessage? response = await ConnectAsync(_baseUrls[baseIndex], state, cancellationToken).ConfigureAwait(false);
             if (response is null)
             {
                 state.Failures++;
@@ -73,46 +130,38 @@ public sealed partial class HeraldClient
             IdleTimeoutStream watched = new(body, _options.IdleTimeout, _options.TimeProvider);
             await using (watched.ConfigureAwait(false))
             {
-                SseParser<string> parser = SseParser.Create(watched);
-                IAsyncEnumerator<SseItem<string>> items = parser.EnumerateAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
-                try
+                // Only complete frames reach Accept: a connection cut mid-frame resumes from the last one that arrived whole.
+                using SseFrameReader reader = new(watched);
+                while (true)
                 {
-                    while (true)
+                    SseFrame? frame;
+                    try
                     {
-                        bool moved;
-                        try
-                        {
-                            moved = await items.MoveNextAsync().ConfigureAwait(false);
-                        }
-                        catch (Exception ex) when (IsConnectionError(ex, cancellationToken))
-                        {
-                            moved = false; // cut off, possibly mid-frame: resume from the last event yielded, not from the parser's LastEventId
-                        }
-                        catch (Exception ex) when (ex is not OperationCanceledException && cancellationToken.IsCancellationRequested)
-                        {
-                            throw new OperationCanceledException("The subscription was cancelled.", ex, cancellationToken);
-                        }
+                        frame = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (IsConnectionError(ex, cancellationToken))
+                    {
+                        frame = null;
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException && cancellationToken.IsCancellationRequested)
+                    {
+                        throw new OperationCanceledException("The subscription was cancelled.", ex, cancellationToken);
+                    }
 
-                        if (!moved)
-                        {
-                            break;
-                        }
+                    if (frame is not SseFrame complete)
+                    {
+                        break;
+                    }
 
-                        HeraldItem? item = Accept(items.Current, state);
-                        if (item is not null)
-                        {
-                            cancellationToken.ThrowIfCancellationRequested();
-                            yield return item;
-                        }
+                    HeraldItem? item = state.Accept(complete);
+                    if (item is not null)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        yield return item;
                     }
                 }
-                finally
-                {
-                    await items.DisposeAsync().ConfigureAwait(false);
-                }
 
-                TimeSpan retry = parser.ReconnectionInterval;
-                if (retry > TimeSpan.Zero && retry != Timeout.InfiniteTimeSpan)
+                if (reader.ReconnectionInterval is TimeSpan retry && retry > TimeSpan.Zero)
                 {
                     state.Retry = retry;
                 }
@@ -132,7 +181,7 @@ public sealed partial class HeraldClient
     /// server randomizes it on shutdown), else a jittered minimum. After failures: the next base URL at once while some are
     /// untried in this round, then exponential backoff with full jitter per round.
     /// </summary>
-    private TimeSpan ReconnectDelay(Subscription state)
+    private TimeSpan ReconnectDelay(SubscriptionState state)
     {
         TimeSpan delay = BaseReconnectDelay(state);
         if (state.RetryAfter is TimeSpan asked)
@@ -145,7 +194,7 @@ public sealed partial class HeraldClient
         return delay;
     }
 
-    private TimeSpan BaseReconnectDelay(Subscription state)
+    private TimeSpan BaseReconnectDelay(SubscriptionState state)
     {
         if (state.Failures == 0)
         {
@@ -156,15 +205,13 @@ public sealed partial class HeraldClient
     }
 
     /// <summary>Opens the SSE response; null for what is worth another try (network error, timeout, 5xx, 408, 429).</summary>
-    private async Task<HttpResponseMessage?> ConnectAsync(Uri baseUrl, string stream, Subscription state, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage?> ConnectAsync(Uri baseUrl, SubscriptionState state, CancellationToken cancellationToken)
     {
-        // docs/protocol.md "Subscribe": epoch is ignored without a position, so it is sent only with one.
-        string? query = state.Cursor is not null && state.Epoch is not null ? "epoch=" + Uri.EscapeDataString(state.Epoch) : null;
-        using HttpRequestMessage request = new(HttpMethod.Get, StreamUri(baseUrl, stream, null, query));
+        using HttpRequestMessage request = new(HttpMethod.Get, state.RequestUri(baseUrl));
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
-        if (state.Cursor is long cursor)
+        if (state.LastEventId is { } lastEventId)
         {
-            request.Headers.TryAddWithoutValidation("Last-Event-ID", FormatId(cursor));
+            request.Headers.TryAddWithoutValidation("Last-Event-ID", lastEventId);
         }
 
         HttpResponseMessage response;
@@ -190,95 +237,10 @@ public sealed partial class HeraldClient
                 return null;
             }
 
-            throw await ProblemAsync(response, $"Subscribing to '{stream}'", cancellationToken).ConfigureAwait(false);
+            throw await ProblemAsync(response, $"Subscribing to {state.Description}", cancellationToken).ConfigureAwait(false);
         }
-    }
-
-    /// <summary>Turns one parsed frame into what the caller sees, updating the cursor and epoch; null when it is not for the caller.</summary>
-    private static HeraldItem? Accept(SseItem<string> frame, Subscription state)
-    {
-        if (frame.EventId is null)
-        {
-            return frame.EventType switch
-            {
-                "hello" => Hello(frame.Data, state),
-                "gap" => Gap(frame.Data, state),
-                "reset" => Reset(frame.Data, state),
-                _ => null, // docs/protocol.md defines no other frame without an ID
-            };
-        }
-
-        if (!long.TryParse(frame.EventId, NumberStyles.None, CultureInfo.InvariantCulture, out long id))
-        {
-            return null;
-        }
-
-        if (state.Cursor is long cursor && id <= cursor)
-        {
-            return null; // already yielded: a replay overlapping what this subscription delivered
-        }
-
-        state.Cursor = id;
-        return new HeraldEvent(id, frame.EventType, frame.Data);
-    }
-
-    private static HeraldItem? Hello(string data, Subscription state)
-    {
-        using JsonDocument json = JsonDocument.Parse(data);
-        state.Epoch = StringMember(json.RootElement, "epoch") ?? state.Epoch;
-
-        // A live-only subscription is "after hello.last" (docs/protocol.md: last = the state at connect time); keeping that as the
-        // cursor lets a reconnect before the first event resume without losing anything.
-        state.Cursor ??= json.RootElement.GetProperty("last").GetInt64();
-        state.Greeted = true;
-        state.Failures = 0;
-        return null;
-    }
-
-    private static HeraldGap Gap(string data, Subscription state)
-    {
-        using JsonDocument json = JsonDocument.Parse(data);
-        HeraldGap gap = new(json.RootElement.GetProperty("lastEventId").GetInt64(), json.RootElement.GetProperty("first").GetInt64());
-
-        // The caller has been told about the gap: a reconnect before the first replayed event resumes after it rather
-        // than reporting the same gap again.
-        if (state.Cursor is not long cursor || gap.First - 1 > cursor)
-        {
-            state.Cursor = gap.First - 1;
-        }
-
-        return gap;
-    }
-
-    private static HeraldReset Reset(string data, Subscription state)
-    {
-        using JsonDocument json = JsonDocument.Parse(data);
-        string epoch = StringMember(json.RootElement, "epoch") ?? string.Empty;
-        state.Epoch = epoch;
-
-        // docs/protocol.md: after reset the server sends every retained event, whose IDs may be at or below the old cursor.
-        state.Cursor = 0;
-        return new HeraldReset(json.RootElement.GetProperty("lastEventId").GetInt64(), json.RootElement.GetProperty("last").GetInt64(), epoch);
     }
 
     private static bool IsConnectionError(Exception ex, CancellationToken cancellationToken) =>
         !cancellationToken.IsCancellationRequested && ex is HttpRequestException or IOException or OperationCanceledException;
-
-    private sealed class Subscription
-    {
-        /// <summary>The last ID yielded to the caller (or the live starting point); null before the first hello of a live subscription.</summary>
-        public long? Cursor { get; set; }
-
-        public string? Epoch { get; set; }
-
-        public TimeSpan? Retry { get; set; }
-
-        /// <summary>The <c>Retry-After</c> of the last refused attempt, used once.</summary>
-        public TimeSpan? RetryAfter { get; set; }
-
-        /// <summary>Failed attempts in a row; reset by a hello.</summary>
-        public int Failures { get; set; }
-
-        public bool Greeted { get; set; }
-    }
 }

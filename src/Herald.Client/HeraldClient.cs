@@ -148,9 +148,9 @@ public sealed partial class HeraldClient : IAsyncDisposable
             using JsonDocument json = JsonDocument.Parse(body);
             if (json.RootElement.ValueKind == JsonValueKind.Object)
             {
-                title = StringMember(json.RootElement, "title");
-                detail = StringMember(json.RootElement, "detail");
-                type = StringMember(json.RootElement, "type");
+                title = Json.StringMember(json.RootElement, "title");
+                detail = Json.StringMember(json.RootElement, "detail");
+                type = Json.StringMember(json.RootElement, "type");
             }
         }
         catch (JsonException)
@@ -167,9 +167,6 @@ public sealed partial class HeraldClient : IAsyncDisposable
         string message = $"{what}: {status} {title ?? response.ReasonPhrase}" + (detail is null ? string.Empty : ": " + detail);
         return new HeraldException(status, title, detail, type, message);
     }
-
-    private static string? StringMember(JsonElement element, string name) =>
-        element.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     private static string FormatId(long id) => id.ToString(CultureInfo.InvariantCulture);
 

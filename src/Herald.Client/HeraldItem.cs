@@ -13,15 +13,27 @@ public abstract class HeraldItem
     }
 }
 
-/// <summary>An event of the stream, delivered once and in ID order.</summary>
+/// <summary>An event of a stream, delivered once and in ID order within its stream.</summary>
 public sealed class HeraldEvent : HeraldItem
 {
-    internal HeraldEvent(long id, string eventType, string data)
+    internal HeraldEvent(string stream, long id, string eventType, string data, StreamCursor? cursor)
     {
+        Stream = stream;
+        Cursor = cursor;
         Id = id;
         EventType = eventType;
         Data = data;
     }
+
+    /// <summary>The stream the event belongs to.</summary>
+    public string Stream { get; }
+
+    /// <summary>
+    /// On a subscription to several streams: every stream's position right after this event (events the type filter
+    /// skipped included). Save its <see cref="StreamCursor.ToString"/> to resume from here. Null on a one-stream subscription,
+    /// where <see cref="Id"/> is the position.
+    /// </summary>
+    public StreamCursor? Cursor { get; }
 
     /// <summary>The event's ID: per stream 1, 2, 3, …; each yielded ID is greater than the one before it (unless a <see cref="HeraldReset"/> came between).</summary>
     public long Id { get; }
@@ -33,7 +45,7 @@ public sealed class HeraldEvent : HeraldItem
     public string Data { get; }
 
     /// <inheritdoc/>
-    public override string ToString() => $"HeraldEvent {Id} [{EventType}] {Data}";
+    public override string ToString() => $"HeraldEvent {Stream} {Id} [{EventType}] {Data}";
 }
 
 /// <summary>
@@ -42,11 +54,15 @@ public sealed class HeraldEvent : HeraldItem
 /// </summary>
 public sealed class HeraldGap : HeraldItem
 {
-    internal HeraldGap(long lastEventId, long first)
+    internal HeraldGap(string stream, long lastEventId, long first)
     {
+        Stream = stream;
         LastEventId = lastEventId;
         First = first;
     }
+
+    /// <summary>The stream whose history is incomplete.</summary>
+    public string Stream { get; }
 
     /// <summary>The position the subscription resumed from.</summary>
     public long LastEventId { get; }
@@ -55,7 +71,7 @@ public sealed class HeraldGap : HeraldItem
     public long First { get; }
 
     /// <inheritdoc/>
-    public override string ToString() => $"HeraldGap after {LastEventId}, resuming at {First}";
+    public override string ToString() => $"HeraldGap {Stream} after {LastEventId}, resuming at {First}";
 }
 
 /// <summary>
@@ -65,12 +81,16 @@ public sealed class HeraldGap : HeraldItem
 /// </summary>
 public sealed class HeraldReset : HeraldItem
 {
-    internal HeraldReset(long lastEventId, long last, string epoch)
+    internal HeraldReset(string stream, long lastEventId, long last, string epoch)
     {
+        Stream = stream;
         LastEventId = lastEventId;
         Last = last;
         Epoch = epoch;
     }
+
+    /// <summary>The stream whose position the server does not know.</summary>
+    public string Stream { get; }
 
     /// <summary>The position the subscription tried to resume from.</summary>
     public long LastEventId { get; }
@@ -82,5 +102,5 @@ public sealed class HeraldReset : HeraldItem
     public string Epoch { get; }
 
     /// <inheritdoc/>
-    public override string ToString() => $"HeraldReset from {LastEventId} (stream last {Last}, epoch {Epoch})";
+    public override string ToString() => $"HeraldReset {Stream} from {LastEventId} (stream last {Last}, epoch {Epoch})";
 }

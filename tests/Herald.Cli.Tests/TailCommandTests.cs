@@ -60,4 +60,67 @@ public sealed class TailCommandTests
 
         Assert.Equal(CliExitCodes.Success, await tail.WaitAsync(TestTimeouts.Bulk));
     }
+
+    [Fact]
+    public async Task Tail_of_two_streams_prints_the_events_of_both_with_their_stream_names_and_the_cursor_to_resume_from()
+    {
+        await using HeraldHost host = await HeraldHost.StartAsync();
+        await host.Client.PublishAsync("cli-a", "a1");
+        await host.Client.PublishAsync("cli-b", "b1", eventType: "price");
+        await host.Client.PublishAsync("cli-a", "a2");
+        using StringWriter output = new();
+        using StringWriter error = new();
+        using CancellationTokenSource guard = new(TestTimeouts.Bulk);
+
+        int exit = await HeraldCommandLine.RunAsync(["tail", "cli-a", "cli-b", "--from", "0", "--count", "3", "--server", host.BaseAddress.ToString()], output, error, guard.Token);
+
+        Assert.Equal(CliExitCodes.Success, exit);
+        string[] lines = CliRun.Lines(output.ToString());
+        // Streams interleave in any order; each stream's own events arrive in ID order.
+        Assert.Equal(["cli-a 1 message a1", "cli-a 2 message a2"], lines.Where(l => l.StartsWith("cli-a ", StringComparison.Ordinal)));
+        Assert.Equal(["cli-b 1 price b1"], lines.Where(l => l.StartsWith("cli-b ", StringComparison.Ordinal)));
+        Assert.Equal(3, lines.Length);
+        Assert.Contains("herald: to resume: --from cli-a:2,cli-b:1", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Tail_of_two_streams_from_a_cursor_with_a_type_prints_only_later_events_of_that_type()
+    {
+        await using HeraldHost host = await HeraldHost.StartAsync();
+        await host.Client.PublishAsync("cli-ta", "a1", eventType: "keep");
+        await host.Client.PublishAsync("cli-ta", "a2", eventType: "keep");
+        await host.Client.PublishAsync("cli-ta", "a3", eventType: "skip");
+        await host.Client.PublishAsync("cli-tb", "b1", eventType: "keep");
+        await host.Client.PublishAsync("cli-ta", "a4", eventType: "keep");
+        using StringWriter output = new();
+        using CancellationTokenSource guard = new(TestTimeouts.Bulk);
+
+        int exit = await HeraldCommandLine.RunAsync(
+            ["tail", "cli-ta", "cli-tb", "--from", "cli-ta:1,cli-tb:0", "--type", "keep", "--count", "3", "--server", host.BaseAddress.ToString()], output, TextWriter.Null, guard.Token);
+
+        Assert.Equal(CliExitCodes.Success, exit);
+        string[] lines = CliRun.Lines(output.ToString());
+        Assert.Equal(["cli-ta 2 keep a2", "cli-ta 4 keep a4"], lines.Where(l => l.StartsWith("cli-ta ", StringComparison.Ordinal)));
+        Assert.Equal(["cli-tb 1 keep b1"], lines.Where(l => l.StartsWith("cli-tb ", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task Tail_from_something_that_is_neither_an_id_nor_a_cursor_is_bad_usage()
+    {
+        (int exit, _, string error) = await CliRun.RunAsync("tail", "cli-a", "cli-b", "--from", "cli-a:1,,cli-b:2");
+
+        Assert.Equal(CliExitCodes.BadUsage, exit);
+        Assert.Contains("--from", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Tail_help_describes_several_streams_the_cursor_and_the_type_filter()
+    {
+        (int exit, string help, _) = await CliRun.RunAsync("tail", "--help");
+
+        Assert.Equal(CliExitCodes.Success, exit);
+        Assert.Contains("stream id event data", help, StringComparison.Ordinal);
+        Assert.Contains("orders:42,prices:17", help, StringComparison.Ordinal);
+        Assert.Contains("--type", help, StringComparison.Ordinal);
+    }
 }

@@ -43,12 +43,23 @@ internal sealed class SubscriptionRecorder : IAsyncDisposable
         }
     }
 
-    public static SubscriptionRecorder Start(HeraldClient client, string stream, long? lastEventId = null)
+    public static SubscriptionRecorder Start(HeraldClient client, string stream, long? lastEventId = null) =>
+        Start(stop => client.SubscribeAsync(stream, lastEventId, stop));
+
+    /// <summary>Records <paramref name="subscribe"/>'s items; the token it is given ends the subscription on dispose.</summary>
+    public static SubscriptionRecorder Start(Func<CancellationToken, IAsyncEnumerable<HeraldItem>> subscribe)
     {
         SubscriptionRecorder recorder = new();
-        recorder._reader = Task.Run(() => recorder.ReadAsync(client, stream, lastEventId));
+        recorder._reader = Task.Run(() => recorder.ReadAsync(subscribe));
         return recorder;
     }
+
+    /// <summary>The events of <paramref name="stream"/>, in the order they arrived.</summary>
+    public IReadOnlyList<HeraldEvent> EventsOf(string stream) => [.. Items.OfType<HeraldEvent>().Where(e => e.Stream == stream)];
+
+    /// <summary>Waits until <paramref name="stream"/> has yielded an event with an ID of at least <paramref name="id"/>.</summary>
+    public Task WaitForEventAsync(string stream, long id, TimeSpan? timeout = null) =>
+        WaitForAsync(items => items.OfType<HeraldEvent>().Any(e => e.Stream == stream && e.Id >= id), $"an event of {stream} with id >= {id}", timeout);
 
     public Task WaitForEventAsync(long id, TimeSpan? timeout = null) =>
         WaitForAsync(items => items.OfType<HeraldEvent>().Any(e => e.Id >= id), $"an event with id >= {id}", timeout);
@@ -120,11 +131,11 @@ internal sealed class SubscriptionRecorder : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private async Task ReadAsync(HeraldClient client, string stream, long? lastEventId)
+    private async Task ReadAsync(Func<CancellationToken, IAsyncEnumerable<HeraldItem>> subscribe)
     {
         try
         {
-            await foreach (HeraldItem item in client.SubscribeAsync(stream, lastEventId, _stop.Token))
+            await foreach (HeraldItem item in subscribe(_stop.Token))
             {
                 lock (_lock)
                 {
