@@ -95,7 +95,7 @@ internal static class BenchReport
         ["rssPerSubscriberKiB"] = r.RssPerSubscriberKiB is double perSubscriber ? Math.Round(perSubscriber, 2) : null,
         ["benchCpuSeconds"] = r.BenchCpuSeconds,
         ["serverCpuSeconds"] = r.ServerCpuSeconds,
-        ["serverCpuSecondsUnderLoad"] = r.ServerCpuSecondsUnderLoad,
+        ["serverCpuSecondsUnderLoad"] = r.ServerCpuSecondsUnderLoad is double underLoad ? Math.Round(underLoad, 2) : null,
         ["deliveriesPerServerCpuSecond"] = r.DeliveriesPerServerCpuSecond is double perCpu ? Math.Round(perCpu) : null,
         ["exact"] = r.Exact,
     });
