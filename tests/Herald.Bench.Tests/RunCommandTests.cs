@@ -27,6 +27,55 @@ public sealed class RunCommandTests(MemoryHostFixture fixture) : IClassFixture<M
     }
 
     [Fact]
+    public async Task A_composite_run_follows_every_stream_on_one_connection_per_subscriber_and_checks_each_stream()
+    {
+        string pid = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture); // the server runs in this process
+        (int exit, string stdout, string stderr) = await BenchRun.RunAsync("run", "--server", Server, "--streams", "4", "--composite", "--subscribers", "5", "--publishers", "2", "--rate", "400", "--duration", "1", "--server-pid", pid);
+
+        Assert.True(exit == CliExitCodes.Success, stderr);
+        JsonElement json = ParseOneLine(stdout);
+        Assert.True(json.GetProperty("composite").GetBoolean());
+        Assert.Equal(5, json.GetProperty("connections").GetInt32());
+        Assert.Equal(5, json.GetProperty("connected").GetInt32());
+        long publishes = json.GetProperty("publishes").GetInt64();
+        Assert.True(publishes >= 4); // round-robin: every stream had events, so every pair of the cursor moved
+        Assert.Equal(publishes * 5, json.GetProperty("deliveries").GetInt64());
+        Assert.Equal(0, json.GetProperty("badIds").GetInt64());
+        Assert.Equal(0, json.GetProperty("missing").GetInt64() + json.GetProperty("duplicates").GetInt64() + json.GetProperty("outOfOrder").GetInt64());
+        Assert.Equal(JsonValueKind.Number, json.GetProperty("rssPerSubscriberKiB").ValueKind);
+        Assert.Equal(JsonValueKind.Number, json.GetProperty("serverCpuSecondsUnderLoad").ValueKind);
+        Assert.True(json.GetProperty("exact").GetBoolean());
+    }
+
+    [Fact]
+    public async Task A_run_over_several_streams_without_composite_opens_one_connection_per_stream_per_subscriber()
+    {
+        (int exit, string stdout, string stderr) = await BenchRun.RunAsync("run", "--server", Server, "--streams", "4", "--subscribers", "5", "--publishers", "2", "--rate", "400", "--duration", "1");
+
+        Assert.True(exit == CliExitCodes.Success, stderr);
+        JsonElement json = ParseOneLine(stdout);
+        Assert.False(json.GetProperty("composite").GetBoolean());
+        Assert.Equal(20, json.GetProperty("connected").GetInt32());
+        long publishes = json.GetProperty("publishes").GetInt64();
+        Assert.True(publishes >= 4);
+        Assert.Equal(publishes * 5, json.GetProperty("deliveries").GetInt64()); // each event reaches the 5 connections of its stream
+        Assert.True(json.GetProperty("exact").GetBoolean());
+    }
+
+    [Theory]
+    [InlineData("--scenario", "idle", "--composite")]
+    [InlineData("--scenario", "catchup", "--streams", "2")]
+    [InlineData("--streams", "0")]
+    public async Task Streams_and_composite_outside_fanout_or_out_of_range_are_bad_usage(params string[] options)
+    {
+        (int exit, string stdout, string stderr) = await BenchRun.RunAsync(["run", "--server", Server, .. options]);
+
+        Assert.Equal(CliExitCodes.BadUsage, exit);
+        Assert.Equal("", stdout);
+        Assert.Contains("--streams", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_batch_publish_run_counts_every_event_of_every_batch()
     {
         (int exit, string stdout, string stderr) = await BenchRun.RunAsync("run", "--scenario", "publish", "--server", Server, "--publishers", "2", "--batch", "50", "--duration", "1");

@@ -1,12 +1,11 @@
-using System.Buffers.Text;
-
 namespace Herald.Bench.Run;
 
 /// <summary>
 /// A push parser for an SSE body, optionally in HTTP/1.1 chunked framing. Lines may be split anywhere (across chunks
-/// and reads); a partial line waits in a small carry buffer. Reports each event with an ID and its data stamp.
+/// and reads); a partial line waits in a small carry buffer. Reports each event that has an ID with the ID's raw value
+/// (copied, since the line may be gone by the frame's end) and its data stamp.
 /// </summary>
-internal sealed class ChunkedSseScanner(Action<long, long> onEvent)
+internal sealed class ChunkedSseScanner(SseEventHandler onEvent)
 {
     private enum State
     {
@@ -22,7 +21,8 @@ internal sealed class ChunkedSseScanner(Action<long, long> onEvent)
     private long _remaining;
     private byte[] _carry = [];
     private int _carryLength;
-    private long _frameId;
+    private byte[] _frameId = new byte[32];
+    private int _frameIdLength;
     private long _frameStamp;
     private bool _frameHasData;
     private bool _frameIsNotice;
@@ -140,26 +140,30 @@ internal sealed class ChunkedSseScanner(Action<long, long> onEvent)
 
         if (line.IsEmpty)
         {
-            if (_frameId > 0)
+            if (_frameIdLength > 0)
             {
-                onEvent(_frameId, _frameStamp);
+                onEvent(_frameId.AsSpan(0, _frameIdLength), _frameStamp);
             }
             else if (_frameIsNotice)
             {
                 Notices++;
             }
 
-            _frameId = 0;
+            _frameIdLength = 0;
             _frameStamp = 0;
             _frameHasData = false;
             _frameIsNotice = false;
         }
         else if (line.StartsWith("id:"u8))
         {
-            if (!Utf8Parser.TryParse(line[3..].TrimStart((byte)' '), out _frameId, out _))
+            ReadOnlySpan<byte> id = line[3..].TrimStart((byte)' ');
+            if (id.Length > _frameId.Length)
             {
-                _frameId = 0; // not an ID this bench published: ignore the frame
+                _frameId = new byte[id.Length * 2]; // a composite cursor grows with its streams' names and IDs
             }
+
+            id.CopyTo(_frameId);
+            _frameIdLength = id.Length;
         }
         else if (line.StartsWith("data:"u8))
         {

@@ -26,10 +26,20 @@ internal static class RunCommand
         Option<int> payloadBytes = new("--payload-bytes") { Description = "Size of each event's JSON data.", DefaultValueFactory = _ => 200, HelpName = "bytes" };
         Option<int> batch = new("--batch") { Description = "Events per publish request: 1 = single POST, more = NDJSON batch.", DefaultValueFactory = _ => 1, HelpName = "n" };
         Option<long> events = new("--events") { Description = "catchup: retained events to read back.", DefaultValueFactory = _ => 50_000, HelpName = "n" };
-        Option<int?> serverPid = new("--server-pid") { Description = "The server's PID (same machine), to read its RSS from /proc/<pid>/status.", HelpName = "pid" };
+        Option<int?> serverPid = new("--server-pid") { Description = "The server's PID (same machine), to read its RSS from /proc/<pid>/status and its CPU time from /proc/<pid>/stat.", HelpName = "pid" };
+        Option<int> streams = new("--streams")
+        {
+            Description = "fanout, publish: streams the publishers spread their events over, round-robin (<prefix>-0 … <prefix>-(n-1)); each subscriber follows all of them, with one connection per stream unless --composite. Per stream, every subscriber's IDs are checked 1, 2, 3, ….",
+            DefaultValueFactory = _ => 1,
+            HelpName = "n",
+        };
+        Option<bool> composite = new("--composite")
+        {
+            Description = "fanout: each subscriber is ONE GET /subscribe?stream=…&stream=… connection following all --streams (at most the server's --max-streams-per-subscription, 64 by default), instead of one GET /streams/{name} connection per stream; its composite id: values are checked pair by pair (exactly one pair moves per event, by 1).",
+        };
         Command command = new("run", "Measure a Herald (or baseline) server on loopback: rates, publish→receive latency, gaps, duplicates, RSS per idle connection.")
         {
-            scenario, server, subscribers, publishers, rate, duration, payloadBytes, batch, events, serverPid,
+            scenario, server, subscribers, publishers, rate, duration, payloadBytes, batch, events, serverPid, streams, composite,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -48,6 +58,8 @@ internal static class RunCommand
                 Batch = result.GetValue(batch),
                 Events = result.GetValue(events),
                 ServerPid = result.GetValue(serverPid),
+                Streams = result.GetValue(streams),
+                Composite = result.GetValue(composite),
             };
             if (Refusal(settings) is string refusal)
             {
@@ -103,7 +115,17 @@ internal static class RunCommand
             return $"it runs against loopback servers only, not {settings.Server}";
         }
 
-        if (settings.Scenario == BenchScenarios.Idle && settings.ServerPid is int pid && !File.Exists($"/proc/{pid}/status"))
+        if (settings.Streams is < 1 or > 1024)
+        {
+            return "--streams must be 1..1024";
+        }
+
+        if ((settings.Streams > 1 && settings.Scenario is not (BenchScenarios.Fanout or BenchScenarios.Publish)) || (settings.Composite && settings.Scenario != BenchScenarios.Fanout))
+        {
+            return "--streams applies to the fanout and publish scenarios, --composite to fanout";
+        }
+
+        if (settings.ServerPid is int pid && !File.Exists($"/proc/{pid}/status"))
         {
             return $"--server-pid {pid}: no such process on this machine";
         }

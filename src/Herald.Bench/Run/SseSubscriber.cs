@@ -1,13 +1,16 @@
 using System.Buffers;
+using System.Buffers.Text;
 using System.Net.Sockets;
 using System.Text;
 
 namespace Herald.Bench.Run;
 
 /// <summary>
-/// One subscriber on a raw socket. It de-chunks the HTTP/1.1 body and scans SSE lines in place (no strings, no
-/// per-event allocation), checks that IDs go up by exactly 1, and records publish→receive latency from the stamp in the
-/// data line. An idle subscriber holds no buffer: it waits with a zero-byte read and rents one only when bytes arrive.
+/// One subscriber on a raw socket: <c>GET /streams/{name}</c>, or <c>GET /subscribe</c> following several streams. It
+/// de-chunks the HTTP/1.1 body and scans SSE lines in place (no strings, no per-event allocation), checks that each
+/// stream's IDs go up by exactly 1 (<see cref="IdSequence"/>; on a composite cursor, <see cref="CompositeCursorCheck"/>),
+/// and records publish→receive latency from the stamp in the data line. An idle subscriber holds no buffer: it waits
+/// with a zero-byte read and rents one only when bytes arrive.
 /// </summary>
 internal sealed class SseSubscriber : IDisposable
 {
@@ -18,27 +21,40 @@ internal sealed class SseSubscriber : IDisposable
     private readonly byte[]? _ownBuffer;
     private readonly ChunkedSseScanner _scanner;
     private readonly TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly IdSequence[] _sequences;
+    private readonly int[] _streamIndexes;
+    private readonly CompositeCursorCheck? _composite;
     private long _target = long.MaxValue;
 
-    private SseSubscriber(Socket socket, LatencyHistogram? latency, bool pooled)
+    private SseSubscriber(Socket socket, LatencyHistogram? latency, bool pooled, int[] streamIndexes, CompositeCursorCheck? composite)
     {
         _socket = socket;
         _latency = latency;
         _ownBuffer = pooled ? null : new byte[BufferSize];
         _scanner = new ChunkedSseScanner(OnEvent);
+        _streamIndexes = streamIndexes;
+        _composite = composite;
+        _sequences = composite?.Sequences ?? [new IdSequence()];
     }
 
-    /// <summary>The last ID received (the highest one, if they came out of order).</summary>
-    public long LastId { get; private set; }
+    /// <summary>The last ID received on a one-stream subscription (the highest one, if they came out of order).</summary>
+    public long LastId => _sequences[0].LastId;
 
+    /// <summary>Events received (frames with an ID), over every stream this subscriber follows.</summary>
     public long Received { get; private set; }
 
-    /// <summary>IDs skipped: an event arrived whose ID is more than the previous one plus 1.</summary>
-    public long Missing { get; private set; }
+    /// <summary>Bytes of response body and head read from the socket.</summary>
+    public long BytesReceived { get; private set; }
 
-    public long Duplicates { get; private set; }
+    /// <summary>IDs skipped, over every stream: an event arrived whose ID is more than its stream's previous one plus 1.</summary>
+    public long Missing => _sequences.Sum(s => s.Missing);
 
-    public long OutOfOrder { get; private set; }
+    public long Duplicates => _sequences.Sum(s => s.Duplicates);
+
+    public long OutOfOrder => _sequences.Sum(s => s.OutOfOrder);
+
+    /// <summary>Composite IDs that were not a cursor of the subscribed streams, or moved more than one pair.</summary>
+    public long BadIds => _composite?.BadIds ?? 0;
 
     /// <summary>Frames named <c>gap</c> or <c>reset</c> (the server telling the subscriber history is gone).</summary>
     public long Notices => _scanner.Notices;
@@ -46,24 +62,39 @@ internal sealed class SseSubscriber : IDisposable
     /// <summary>Set when the server ended the response or the connection broke before the run stopped it.</summary>
     public bool Ended { get; private set; }
 
-    /// <summary>Connects and sends the subscribe request; the response is read by <see cref="ReadAsync"/>.</summary>
-    public static async Task<SseSubscriber> ConnectAsync(Uri server, string stream, long? lastEventId, LatencyHistogram? latency, bool pooled, CancellationToken cancellationToken)
+    /// <summary>
+    /// Connects to one stream and sends the subscribe request; the response is read by <see cref="ReadAsync"/>.
+    /// <c>streamIndex</c> is the stream's index among the run's streams (for <see cref="Behind"/>).
+    /// </summary>
+    public static async Task<SseSubscriber> ConnectAsync(Uri server, string stream, int streamIndex, long? lastEventId, LatencyHistogram? latency, bool pooled, CancellationToken cancellationToken)
     {
-        Socket socket = new(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
+        string resume = lastEventId is long id ? $"Last-Event-ID: {id}\r\n" : "";
+        Socket socket = await SendRequestAsync(server, $"/streams/{stream}", resume, cancellationToken).ConfigureAwait(false);
+        return new SseSubscriber(socket, latency, pooled, [streamIndex], composite: null);
+    }
+
+    /// <summary>
+    /// Connects to <c>GET /subscribe?stream=…</c> following <paramref name="streams"/> (the run's streams 0 … n-1, in that
+    /// order), every one resumed from 0 with a composite <c>Last-Event-ID</c>.
+    /// </summary>
+    public static async Task<SseSubscriber> ConnectManyAsync(Uri server, IReadOnlyList<string> streams, LatencyHistogram? latency, bool pooled, CancellationToken cancellationToken)
+    {
+        string query = string.Join('&', streams.Select(s => "stream=" + s));
+        string resume = $"Last-Event-ID: {string.Join(',', streams.Select(s => s + ":0"))}\r\n";
+        Socket socket = await SendRequestAsync(server, $"/subscribe?{query}", resume, cancellationToken).ConfigureAwait(false);
+        return new SseSubscriber(socket, latency, pooled, [.. Enumerable.Range(0, streams.Count)], new CompositeCursorCheck(streams));
+    }
+
+    /// <summary>Acknowledged events this subscriber has not received yet; <paramref name="acknowledged"/> holds the last ID of each of the run's streams.</summary>
+    public long Behind(IReadOnlyList<long> acknowledged)
+    {
+        long behind = 0;
+        for (int i = 0; i < _sequences.Length; i++)
         {
-            await socket.ConnectAsync(server.Host, server.Port, cancellationToken).ConfigureAwait(false);
-            string resume = lastEventId is long id ? $"Last-Event-ID: {id}\r\n" : "";
-            byte[] request = Encoding.ASCII.GetBytes($"GET /streams/{stream} HTTP/1.1\r\nHost: {server.Authority}\r\nAccept: text/event-stream\r\n{resume}\r\n");
-            await socket.SendAsync(request, SocketFlags.None, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
+            behind += Math.Max(0, acknowledged[_streamIndexes[i]] - _sequences[i].LastId);
         }
 
-        return new SseSubscriber(socket, latency, pooled);
+        return behind;
     }
 
     /// <summary>Reads the response head (must be 200), then the event stream until the server ends it or the token fires.</summary>
@@ -79,6 +110,7 @@ internal sealed class SseSubscriber : IDisposable
                 if (_ownBuffer is not null)
                 {
                     read = await _socket.ReceiveAsync(_ownBuffer, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                    BytesReceived += read;
                     _scanner.Feed(_ownBuffer.AsSpan(0, read));
                 }
                 else
@@ -89,6 +121,7 @@ internal sealed class SseSubscriber : IDisposable
                     try
                     {
                         read = await _socket.ReceiveAsync(rented, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                        BytesReceived += read;
                         _scanner.Feed(rented.AsSpan(0, read));
                     }
                     finally
@@ -139,6 +172,7 @@ internal sealed class SseSubscriber : IDisposable
                 }
 
                 length += read;
+                BytesReceived += read;
             }
 
             ReadOnlySpan<byte> status = head.AsSpan(0, end);
@@ -158,27 +192,39 @@ internal sealed class SseSubscriber : IDisposable
         }
     }
 
-    private void OnEvent(long id, long stamp)
+    private static async Task<Socket> SendRequestAsync(Uri server, string target, string resume, CancellationToken cancellationToken)
     {
-        Received++;
-        if (id == LastId + 1)
+        Socket socket = new(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
         {
-            LastId = id;
+            await socket.ConnectAsync(server.Host, server.Port, cancellationToken).ConfigureAwait(false);
+            byte[] request = Encoding.ASCII.GetBytes($"GET {target} HTTP/1.1\r\nHost: {server.Authority}\r\nAccept: text/event-stream\r\n{resume}\r\n");
+            await socket.SendAsync(request, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            return socket;
         }
-        else if (id == LastId)
+        catch
         {
-            Duplicates++;
+            socket.Dispose();
+            throw;
         }
-        else if (id < LastId)
+    }
+
+    private void OnEvent(ReadOnlySpan<byte> id, long stamp)
+    {
+        if (_composite is not null)
         {
-            OutOfOrder++;
+            _composite.Observe(id);
+        }
+        else if (Utf8Parser.TryParse(id, out long plain, out int digits) && digits == id.Length && plain > 0)
+        {
+            _sequences[0].Observe(plain);
         }
         else
         {
-            Missing += id - LastId - 1;
-            LastId = id;
+            return; // not an ID this bench published: ignore the frame
         }
 
+        Received++;
         if (stamp != 0)
         {
             _latency?.RecordSince(stamp);

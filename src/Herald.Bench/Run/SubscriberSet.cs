@@ -19,17 +19,22 @@ internal sealed class SubscriberSet : IAsyncDisposable
     /// <summary>How many subscribers have been answered 200 (failed ones are not counted and do not stop the run).</summary>
     public int Connected { get; private set; }
 
-    public static async Task<SubscriberSet> OpenAsync(Uri server, string stream, int count, long? lastEventId, LatencyHistogram? latency, bool pooled, CancellationToken cancellationToken)
+    /// <summary>Opens <paramref name="count"/> subscribers to one stream.</summary>
+    public static Task<SubscriberSet> OpenAsync(Uri server, string stream, int count, long? lastEventId, LatencyHistogram? latency, bool pooled, CancellationToken cancellationToken) =>
+        OpenAsync(count, (_, token) => SseSubscriber.ConnectAsync(server, stream, streamIndex: 0, lastEventId, latency, pooled, token), cancellationToken);
+
+    /// <summary>Opens <paramref name="count"/> subscribers, the n-th one by <paramref name="connect"/>(n).</summary>
+    public static async Task<SubscriberSet> OpenAsync(int count, Func<int, CancellationToken, Task<SseSubscriber>> connect, CancellationToken cancellationToken)
     {
         SubscriberSet set = new(cancellationToken);
         using SemaphoreSlim gate = new(ConnectConcurrency);
         object sync = new();
-        await Task.WhenAll(Enumerable.Range(0, count).Select(async _ =>
+        await Task.WhenAll(Enumerable.Range(0, count).Select(async n =>
         {
             await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                SseSubscriber subscriber = await SseSubscriber.ConnectAsync(server, stream, lastEventId, latency, pooled, cancellationToken).ConfigureAwait(false);
+                SseSubscriber subscriber = await connect(n, cancellationToken).ConfigureAwait(false);
                 TaskCompletionSource headers = new(TaskCreationOptions.RunContinuationsAsynchronously);
                 Task reader = Task.Run(() => subscriber.ReadAsync(headers, set._stop.Token), CancellationToken.None);
                 lock (sync)
@@ -56,11 +61,14 @@ internal sealed class SubscriberSet : IAsyncDisposable
         return set;
     }
 
-    /// <summary>Waits until every subscriber has an ID of at least <paramref name="lastId"/>, or has ended, or time is up.</summary>
-    public async Task DrainAsync(long lastId, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits until every subscriber has received every acknowledged event (<paramref name="acknowledged"/>: the last ID of
+    /// each of the run's streams), or has ended, or time is up.
+    /// </summary>
+    public async Task DrainAsync(IReadOnlyList<long> acknowledged, TimeSpan timeout, CancellationToken cancellationToken)
     {
         DateTime deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline && !cancellationToken.IsCancellationRequested && _subscribers.Any(s => s.LastId < lastId && !s.Ended))
+        while (DateTime.UtcNow < deadline && !cancellationToken.IsCancellationRequested && _subscribers.Any(s => s.Behind(acknowledged) > 0 && !s.Ended))
         {
             await Task.Delay(20, CancellationToken.None).ConfigureAwait(false);
         }
