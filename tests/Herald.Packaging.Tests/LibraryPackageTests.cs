@@ -10,6 +10,7 @@ public sealed class LibraryPackageTests(PackedFeed packed)
     [InlineData("Herald.Sqlite")]
     [InlineData("Herald.Redis")]
     [InlineData("Herald.Client")]
+    [InlineData("Herald.ModelContextProtocol")]
     public async Task Library_package_holds_the_assembly_its_xml_docs_and_a_readme(string id)
     {
         string path = packed.Package(id);
@@ -34,6 +35,7 @@ public sealed class LibraryPackageTests(PackedFeed packed)
     [InlineData("Herald.Sqlite")]
     [InlineData("Herald.Redis")]
     [InlineData("Herald.Client")]
+    [InlineData("Herald.ModelContextProtocol")]
     public async Task Symbol_package_holds_the_pdb(string id)
     {
         using ZipArchive symbols = await ZipFile.OpenReadAsync(packed.Package(id, "snupkg"));
