@@ -172,8 +172,8 @@ internal sealed class SeveralStreamsSubscription : SubscriptionState
             }
             else if (pair > 0 && unknown < 0)
             {
-                // Several reset streams whose history was trimmed cannot be told apart on their first frame; the first is
-                // taken (docs/protocol.md gives no reset frame the position its replay starts after).
+                // A reset stream's position is learned from the id-only frame the server sends after its reset frames
+                // (docs/protocol.md); should an event come first, the first reset stream whose pair is set is taken.
                 unknown = i;
             }
         }

@@ -103,6 +103,7 @@ public abstract class SubscribeManyTests
 
         SseEvent reset = Assert.Single(client.Events, e => e.Type == "reset");
         Assert.Equal($"{{\"lastEventId\":99,\"last\":2,\"epoch\":\"{epoch}\",\"stream\":\"r-a\"}}", reset.Data);
+        Assert.Contains($"\"stream\":\"r-a\"}}\n\nid: r-a:0,r-b:1\n\n", client.RawText, StringComparison.Ordinal); // where each stream continues
         CompositeSeam.AssertExact(
             client,
             ["r-a", "r-b"],

@@ -301,6 +301,12 @@ internal sealed class SubscriptionCursor
             _metrics.ResetFrames.Add(1);
             Position = (info.First ?? (info.Last + 1)) - 1;
             Epoch = epoch;
+            if (_output.NamesStreams)
+            {
+                // Several streams reset by one epoch change: an id-only frame says where each continues (see SubscribeManyEndpoint).
+                _output.WriteIdOnly(this);
+            }
+
             return await _output.FlushAsync(clock, aborted).ConfigureAwait(false);
         }
         finally

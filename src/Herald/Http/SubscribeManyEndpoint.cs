@@ -112,24 +112,38 @@ internal sealed partial class SubscribeManyEndpoint
             starts.Add((streams[i], position ?? 0, info, plan));
         }
 
-        EventFrame.WriteRetry(output.Pipe, (int)_options.Retry.TotalMilliseconds);
-        ControlFrames.WriteHello(output.Pipe, storeEpoch, hello);
         List<SubscriptionCursor> cursors = new(streams.Length);
         for (int i = 0; i < starts.Count; i++)
         {
-            (string stream, long position, StreamInfo info, ResumePlan plan) = starts[i];
-            if (plan.Outcome == ResumeOutcome.Reset)
-            {
-                ControlFrames.WriteReset(output.Pipe, stream, position, info.Last, storeEpoch);
-                _metrics.ResetFrames.Add(1);
-            }
-
-            _metrics.Resumed(plan.OutcomeName);
-            _metrics.ReplayDepth.Record(ResumePlan.EventsToReplay(plan.Cursor, info));
+            (_, _, StreamInfo info, ResumePlan plan) = starts[i];
             cursors.Add(new SubscriptionCursor(_hub, _log, states[i], output, _metrics, _options, plan.Cursor) { StreamLastAtStart = info.Last, Epoch = storeEpoch });
         }
 
         output.Follow(cursors);
+        EventFrame.WriteRetry(output.Pipe, (int)_options.Retry.TotalMilliseconds);
+        ControlFrames.WriteHello(output.Pipe, storeEpoch, hello);
+        bool reset = false;
+        foreach ((string stream, long position, StreamInfo info, ResumePlan plan) in starts)
+        {
+            if (plan.Outcome == ResumeOutcome.Reset)
+            {
+                ControlFrames.WriteReset(output.Pipe, stream, position, info.Last, storeEpoch);
+                _metrics.ResetFrames.Add(1);
+                reset = true;
+            }
+
+            _metrics.Resumed(plan.OutcomeName);
+            _metrics.ReplayDepth.Record(ResumePlan.EventsToReplay(plan.Cursor, info));
+        }
+
+        if (reset)
+        {
+            // A reset stream continues from its first retained ID - 1, which the reset frame does not say; with two streams
+            // reset at once, the first event after them would move two pairs the client cannot tell apart. An id-only frame
+            // hands the client the whole cursor first.
+            output.WriteIdOnly(cursors[0]);
+        }
+
         if (_logger.IsEnabled(LogLevel.Debug))
         {
             string names = string.Join(',', streams);
