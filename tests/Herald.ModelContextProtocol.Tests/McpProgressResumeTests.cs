@@ -99,6 +99,39 @@ public sealed class McpProgressResumeTests
     }
 
     [Fact]
+    public async Task On_redis_a_call_streamed_by_one_node_resumes_on_another_node_once_in_order_and_then_the_stream_ends()
+    {
+        using TempDirectory dir = new();
+        await using RedisProcess redis = await RedisProcess.StartAsync();
+        using RawMcpClient client = new();
+        await using McpServerProcess a = await McpServerProcess.StartAsync(dir.File("unused-a.db"), redis: redis.Uri);
+        await using McpServerProcess b = await McpServerProcess.StartAsync(dir.File("unused-b.db"), redis: redis.Uri);
+        await client.InitializeAsync(a.BaseAddress);
+
+        List<SseMessage> original;
+        using (HttpResponseMessage call = await client.CallCountAsync(a.BaseAddress, requestId: 2, Steps, hold: false))
+        {
+            using CancellationTokenSource timeout = new(TestTimeouts.Bulk);
+            original = await RawMcpClient.ReadEventsAsync(call, timeout.Token).ToListAsync(timeout.Token);
+        }
+
+        List<SseMessage> messages = [.. original.Where(e => e.EventType == "message")];
+        Assert.Equal(Steps + 1, messages.Count);
+        string lastSeen = messages[SeenBeforeTheCrash - 1].Id!;
+        List<SseMessage> expected = messages[SeenBeforeTheCrash..];
+
+        // The client moves to node B (a load balancer's choice, or A is gone): the session and the stream are in Redis.
+        await a.KillAsync();
+        using HttpResponseMessage resumed = await client.ResumeAsync(b.BaseAddress, lastSeen);
+        await RawMcpClient.EnsureSuccessAsync(resumed, "resume on node B", b.Output);
+        using CancellationTokenSource resumeTimeout = new(TestTimeouts.Bulk);
+        List<SseMessage> replayed = await RawMcpClient.ReadEventsAsync(resumed, resumeTimeout.Token).ToListAsync(resumeTimeout.Token);
+
+        Assert.Equal(expected, replayed);
+        Assert.False(File.Exists(dir.File("unused-a.db")), "node A must have kept its streams in Redis, not in a SQLite file");
+    }
+
+    [Fact]
     public async Task A_resume_with_an_event_id_the_store_never_issued_is_refused_with_400()
     {
         using TempDirectory dir = new();

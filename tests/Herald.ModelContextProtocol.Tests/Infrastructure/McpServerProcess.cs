@@ -41,8 +41,11 @@ internal sealed partial class McpServerProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts the sample on <paramref name="url"/> (port 0 picks one) with its streams in <paramref name="database"/>; waits until it serves.</summary>
-    public static async Task<McpServerProcess> StartAsync(string database, string url = "http://127.0.0.1:0")
+    /// <summary>
+    /// Starts the sample on <paramref name="url"/> (port 0 picks one) with its streams in <paramref name="database"/>, or
+    /// in the Redis at <paramref name="redis"/> when given; waits until it serves.
+    /// </summary>
+    public static async Task<McpServerProcess> StartAsync(string database, string url = "http://127.0.0.1:0", string? redis = null)
     {
         ProcessStartInfo start = new(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
@@ -54,6 +57,11 @@ internal sealed partial class McpServerProcess : IAsyncDisposable
         start.ArgumentList.Add("--urls");
         start.ArgumentList.Add(url);
         start.ArgumentList.Add($"--McpProgress:Database={database}");
+        if (redis is not null)
+        {
+            start.ArgumentList.Add($"--McpProgress:Redis={redis}");
+        }
+
         start.Environment["DOTNET_NOLOGO"] = "1";
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
 
