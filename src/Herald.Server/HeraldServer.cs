@@ -48,7 +48,8 @@ internal static class HeraldServer
         builder.Services.AddHeraldPrometheus();
         configure?.Invoke(builder);
         WebApplication app = builder.Build();
-        AllowedHosts.Use(app, settings.AllowedHosts); // first: a page on another host name (DNS rebinding) gets nothing
+        RequestSizeLimits.Use(app, settings.MaxRequestLineBytes, settings.MaxRequestHeadersBytes); // 414/431 as problem+json
+        AllowedHosts.Use(app, settings.AllowedHosts); // a page on another host name (DNS rebinding) gets nothing
         TrustedProxies.Use(app, settings.TrustedProxies); // every limit and rule below sees the client, not the proxy
         app.UseCors(); // applies HeraldOptions.CorsOrigins to the endpoints MapHerald marks
         app.MapHerald("/streams");

@@ -11,8 +11,9 @@ internal static class ServerLimits
 
     public static void Apply(KestrelServerLimits limits, ServerSettings settings)
     {
-        limits.MaxRequestHeadersTotalSize = settings.MaxRequestHeadersBytes;
-        limits.MaxRequestLineSize = settings.MaxRequestLineBytes;
+        // Above the configured sizes, which RequestSizeLimits enforces with problem+json: Kestrel's own answer has no body.
+        limits.MaxRequestHeadersTotalSize = settings.MaxRequestHeadersBytes * RequestSizeLimits.KestrelFactor;
+        limits.MaxRequestLineSize = settings.MaxRequestLineBytes * RequestSizeLimits.KestrelFactor;
         limits.MaxRequestBodySize = (long)Math.Max(settings.Herald.MaxEventBytes, settings.Herald.MaxBatchBytes) + BodyHeadroomBytes;
 
         // Every TCP connection costs a socket and Kestrel's buffers, SSE or not: cap them all, with room above the

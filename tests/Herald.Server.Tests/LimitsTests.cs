@@ -131,23 +131,54 @@ public sealed class LimitsTests
     }
 
     [Fact]
-    public async Task Request_OverHeaderAndLineLimits_Answers431And414AndNextRequestsAreServed()
+    public async Task Request_OverHeaderAndLineLimits_Answers431And414ProblemsAndNextRequestsAreServed()
     {
         await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { MaxRequestHeadersBytes = 2048, MaxRequestLineBytes = 2048 });
 
-        using (HttpRequestMessage request = new(HttpMethod.Get, "/streams/h/info"))
+        using (HttpRequestMessage request = new(HttpMethod.Post, "/streams/h"))
         {
-            request.Headers.TryAddWithoutValidation("X-Padding", new string('p', 4096));
+            request.Headers.TryAddWithoutValidation("X-Padding", new string('p', 3000));
+            request.Content = new StringContent("not appended");
             using HttpResponseMessage response = await host.Client.SendAsync(request);
-            Assert.Equal(HttpStatusCode.RequestHeaderFieldsTooLarge, response.StatusCode);
+            await AssertProblemAsync(response, HttpStatusCode.RequestHeaderFieldsTooLarge, "request-headers-too-large");
         }
 
-        using (HttpResponseMessage response = await host.Client.GetAsync("/streams/h/events?after=0&pad=" + new string('q', 4096)))
+        using (HttpResponseMessage response = await host.Client.PostAsync("/streams/h?pad=" + new string('q', 3000), new StringContent("not appended")))
         {
-            Assert.Equal(HttpStatusCode.RequestUriTooLong, response.StatusCode);
+            await AssertProblemAsync(response, HttpStatusCode.RequestUriTooLong, "request-line-too-long");
         }
 
-        Assert.Equal(1, await host.Client.PublishAsync("h", "served"));
+        // Just under both limits: served.
+        using (HttpRequestMessage request = new(HttpMethod.Get, "/streams/h/info?pad=" + new string('q', 1800)))
+        {
+            request.Headers.TryAddWithoutValidation("X-Padding", new string('p', 1500));
+            using HttpResponseMessage response = await host.Client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        Assert.Equal(1, await host.Client.PublishAsync("h", "served")); // nothing was appended by the refused requests
+    }
+
+    [Fact]
+    public async Task Request_FarOverHeaderLimit_IsStillRefusedByTheServersBackstop()
+    {
+        await using HeraldHost host = await HeraldHost.StartAsync(new ServerSettings { MaxRequestHeadersBytes = 2048, MaxRequestLineBytes = 2048 });
+        using HttpRequestMessage request = new(HttpMethod.Get, "/streams/h/info");
+        request.Headers.TryAddWithoutValidation("X-Padding", new string('p', 8192));
+
+        using HttpResponseMessage response = await host.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.RequestHeaderFieldsTooLarge, response.StatusCode);
+    }
+
+    private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string slug)
+    {
+        string body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == status, $"expected {(int)status}, got {(int)response.StatusCode}: {body}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        using System.Text.Json.JsonDocument problem = System.Text.Json.JsonDocument.Parse(body);
+        Assert.Equal("urn:herald:problem:" + slug, problem.RootElement.GetProperty("type").GetString());
+        Assert.Equal((int)status, problem.RootElement.GetProperty("status").GetInt32());
     }
 
     [Fact]
