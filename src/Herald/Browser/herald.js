@@ -234,9 +234,7 @@
     }
 
     function schedule(httpStatus) {
-      // Exponential, capped, with "equal jitter": between half and all of the step, so reconnects spread out.
-      var step = Math.min(maxDelay, minDelay * Math.pow(2, attempt));
-      var delay = Math.round(step / 2 + Math.random() * step / 2);
+      var delay = backoff(attempt, minDelay, maxDelay);
       attempt++;
       status('retrying', { attempt: attempt, delayMs: delay, httpStatus: httpStatus || null });
       timer = setTimeout(connect, delay);
@@ -509,8 +507,7 @@
       if (httpStatus === 401) { stop('unauthorized', httpStatus); return; }
       if (httpStatus === 403) { stop('forbidden', httpStatus); return; }
       if (!lost) { lost = { at: Date.now(), lastEventId: formatCursor() }; }
-      var step = Math.min(maxDelay, minDelay * Math.pow(2, attempt));
-      var delay = Math.round(step / 2 + Math.random() * step / 2);
+      var delay = backoff(attempt, minDelay, maxDelay);
       attempt++;
       status('retrying', { attempt: attempt, delayMs: delay, httpStatus: httpStatus || null });
       timer = setTimeout(connect, delay);
@@ -531,6 +528,12 @@
 
     connect();
     return handle;
+  }
+
+  // Exponential, capped, with "equal jitter": between half and all of the step, so reconnects spread out.
+  function backoff(attempt, minDelay, maxDelay) {
+    var step = Math.min(maxDelay, minDelay * Math.pow(2, attempt));
+    return Math.round(step / 2 + Math.random() * step / 2);
   }
 
   return { subscribe: subscribe };
