@@ -36,18 +36,19 @@ internal static class AllowedHosts
         }
 
         StringSegment[] patterns = [.. allowed.Select(a => new StringSegment(a))];
-        app.Use(async (context, next) =>
+        // Not an async lambda: an allowed request goes on without a state machine of this middleware living as long as the
+        // request does (for an SSE subscription, as long as the connection: 120 bytes each, measured with dotnet-gcdump).
+        app.Use((context, next) =>
         {
             HostString host = context.Request.Host;
 
             // An empty Host (HTTP/1.0) is not a browser's cross-site request; Kestrel already refuses it on HTTP/1.1.
             if (!host.HasValue || HostString.MatchesAny(new StringSegment(host.Host), patterns))
             {
-                await next(context);
-                return;
+                return next(context);
             }
 
-            await Problems.WriteAsync(context, Problem.BadRequest(
+            return Problems.WriteAsync(context, Problem.BadRequest(
                 "invalid-host",
                 "Host not allowed",
                 $"This server answers only to {string.Join(", ", allowed)} in the Host header (--allowed-host)."));

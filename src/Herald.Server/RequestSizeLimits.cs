@@ -18,29 +18,29 @@ internal static class RequestSizeLimits
 
     public static void Use(WebApplication app, int maxLineBytes, int maxHeadersBytes)
     {
-        app.Use(async (context, next) =>
+        // Not an async lambda: a request within the limits goes on without a state machine of this middleware living as
+        // long as the request does (for an SSE subscription, as long as the connection).
+        app.Use((context, next) =>
         {
             if (RequestLineBytes(context) > maxLineBytes)
             {
-                await Problems.WriteAsync(context, new Problem(
+                return Problems.WriteAsync(context, new Problem(
                     StatusCodes.Status414UriTooLong,
                     "request-line-too-long",
                     "Request line too long",
                     $"The request line (method, path and query) is longer than {maxLineBytes} bytes (--max-request-line-bytes)."));
-                return;
             }
 
             if (HeaderBytes(context.Request.Headers) > maxHeadersBytes)
             {
-                await Problems.WriteAsync(context, new Problem(
+                return Problems.WriteAsync(context, new Problem(
                     StatusCodes.Status431RequestHeaderFieldsTooLarge,
                     "request-headers-too-large",
                     "Request headers too large",
                     $"The request's headers add up to more than {maxHeadersBytes} bytes (--max-request-headers-bytes)."));
-                return;
             }
 
-            await next(context);
+            return next(context);
         });
     }
 
