@@ -43,6 +43,11 @@ internal static class BenchReport
             Row("deliveries per server CPU-second", F(r.DeliveriesPerServerCpuSecond ?? double.NaN, 0));
         }
 
+        if (r.FirstEventMs is double firstEvent)
+        {
+            Row("first event after ms", F(firstEvent, 2));
+        }
+
         if (r.RssBeforeKiB is not null)
         {
             Row("server RSS before / after connecting KiB", $"{r.RssBeforeKiB} / {r.RssAfterKiB}");
@@ -88,6 +93,7 @@ internal static class BenchReport
         ["badIds"] = r.BadIds,
         ["lagging"] = r.Lagging,
         ["publishErrors"] = r.PublishErrors,
+        ["firstEventMs"] = r.FirstEventMs is double first ? Math.Round(first, 2) : null,
         ["rssBeforeKiB"] = r.RssBeforeKiB,
         ["rssAfterKiB"] = r.RssAfterKiB,
         ["rssEndKiB"] = r.RssEndKiB,

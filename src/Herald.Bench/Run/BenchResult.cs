@@ -39,6 +39,9 @@ internal sealed record BenchResult
     /// <summary>Subscribers that still missed acknowledged events when the drain ended, or were disconnected.</summary>
     public long Lagging { get; init; }
 
+    /// <summary>Catch-up: from opening the connection to the first event, in milliseconds.</summary>
+    public double? FirstEventMs { get; init; }
+
     public long? RssBeforeKiB { get; init; }
 
     /// <summary>The server's RSS once the connections are open (idle: after holding them; fan-out: before the first publish).</summary>

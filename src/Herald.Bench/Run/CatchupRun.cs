@@ -31,6 +31,7 @@ internal static class CatchupRun
             }
         }
 
+        long opened = Stopwatch.GetTimestamp();
         Stopwatch clock = Stopwatch.StartNew();
         SubscriberSet reader = await SubscriberSet.OpenAsync(settings.Server, settings.Stream, 1, lastEventId: 0, latency: null, pooled: false, cancellationToken).ConfigureAwait(false);
         await using System.Runtime.CompilerServices.ConfiguredAsyncDisposable disposeReader = reader.ConfigureAwait(false);
@@ -51,6 +52,7 @@ internal static class CatchupRun
             Deliveries = subscriber.Received,
             Latency = new LatencySummary(1, seconds * 1000, seconds * 1000, seconds * 1000, seconds * 1000),
             LatencyKind = "time to read all",
+            FirstEventMs = subscriber.FirstEventTimestamp == 0 ? null : Stopwatch.GetElapsedTime(opened, subscriber.FirstEventTimestamp).TotalMilliseconds,
             Missing = subscriber.Missing + Math.Max(0, acknowledged - subscriber.LastId),
             Duplicates = subscriber.Duplicates,
             OutOfOrder = subscriber.OutOfOrder,

@@ -43,6 +43,9 @@ internal sealed class SseSubscriber : IDisposable
     /// <summary>Events received (frames with an ID), over every stream this subscriber follows.</summary>
     public long Received { get; private set; }
 
+    /// <summary>When the first event arrived (<see cref="System.Diagnostics.Stopwatch.GetTimestamp"/>), 0 before it.</summary>
+    public long FirstEventTimestamp { get; private set; }
+
     /// <summary>Bytes of response body and head read from the socket.</summary>
     public long BytesReceived { get; private set; }
 
@@ -224,7 +227,11 @@ internal sealed class SseSubscriber : IDisposable
             return; // not an ID this bench published: ignore the frame
         }
 
-        Received++;
+        if (Received++ == 0)
+        {
+            FirstEventTimestamp = System.Diagnostics.Stopwatch.GetTimestamp();
+        }
+
         if (stamp != 0)
         {
             _latency?.RecordSince(stamp);
