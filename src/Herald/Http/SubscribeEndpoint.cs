@@ -41,7 +41,7 @@ internal sealed partial class SubscribeEndpoint
         }
 
         if (!TryReadPosition(context.Request, out long? position, out Problem? problem)
-            || !SubscribeRequest.TryReadEpoch(context.Request, out string? epoch, out problem)
+            || !SubscribeRequest.TryReadEpoch(context.Request, hasPosition: position is not null, out string? epoch, out problem)
             || !SubscribeRequest.TryReadTypes(context.Request, out EventTypeFilter? types, out problem))
         {
             await Problems.WriteAsync(context, problem!);

@@ -40,7 +40,7 @@ internal sealed partial class SubscribeManyEndpoint
     {
         if (!TryReadStreams(context.Request, out string[] streams, out Problem? problem)
             || !TryReadCursor(context.Request, out Dictionary<string, long>? positions, out problem)
-            || !SubscribeRequest.TryReadEpoch(context.Request, out string? epoch, out problem)
+            || !SubscribeRequest.TryReadEpoch(context.Request, hasPosition: positions is not null, out string? epoch, out problem)
             || !SubscribeRequest.TryReadTypes(context.Request, out EventTypeFilter? types, out problem))
         {
             await Problems.WriteAsync(context, problem!);

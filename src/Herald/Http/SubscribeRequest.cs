@@ -16,7 +16,11 @@ internal static class SubscribeRequest
             ? (header, "The Last-Event-ID header")
             : (request.Query["lastEventId"], "The lastEventId query parameter");
 
-    public static bool TryReadEpoch(HttpRequest request, out string? epoch, out Problem? problem)
+    /// <summary>
+    /// docs/protocol.md: <c>epoch</c> only matters with a position. An empty one is refused either way; given more than once
+    /// it is refused with a position (which would it be?) and, like any epoch, ignored without one.
+    /// </summary>
+    public static bool TryReadEpoch(HttpRequest request, bool hasPosition, out string? epoch, out Problem? problem)
     {
         epoch = null;
         problem = null;
@@ -26,13 +30,24 @@ internal static class SubscribeRequest
             return true;
         }
 
-        if (values.Count == 1 && !string.IsNullOrEmpty(values[0]))
+        if (values.Any(string.IsNullOrEmpty))
+        {
+            problem = Problem.BadRequest("invalid-epoch", "Invalid epoch", "The epoch query parameter, when present, must not be empty.");
+            return false;
+        }
+
+        if (!hasPosition)
+        {
+            return true;
+        }
+
+        if (values.Count == 1)
         {
             epoch = values[0];
             return true;
         }
 
-        problem = Problem.BadRequest("invalid-epoch", "Invalid epoch", "The epoch query parameter, when present, must appear once and not be empty.");
+        problem = Problem.BadRequest("invalid-epoch", "Invalid epoch", "The epoch query parameter must appear once with a position.");
         return false;
     }
 
