@@ -104,6 +104,11 @@ export interface ForbiddenStatus<Position = number | null> extends HeraldStatusB
   httpStatus: 403;
 }
 
+/** Final: the server answered 400 (a bad stream name, position or type); retrying would not help, so it stopped. */
+export interface RejectedStatus<Position = number | null> extends HeraldStatusBase<'rejected', Position> {
+  httpStatus: 400;
+}
+
 /** Final: `close()` was called. */
 export interface ClosedStatus<Position = number | null> extends HeraldStatusBase<'closed', Position> {}
 
@@ -115,6 +120,7 @@ export type HeraldStatus =
   | RetryingStatus
   | UnauthorizedStatus
   | ForbiddenStatus
+  | RejectedStatus
   | ClosedStatus;
 
 /** Every state a subscription reports. */
@@ -213,6 +219,7 @@ export type StreamsStatus =
   | RetryingStatus<string | null>
   | UnauthorizedStatus<string | null>
   | ForbiddenStatus<string | null>
+  | RejectedStatus<string | null>
   | ClosedStatus<string | null>;
 
 /** The handle of a subscription to several streams; callbacks get it as `this` too. */

@@ -141,4 +141,26 @@ public sealed class HeraldJsTests(ITestOutputHelper output)
         Assert.Equal(["1:before"], await browser.Page.EvaluateAsync<string[]>("received.slice()"));
         Assert.Equal(401, await browser.Page.EvaluateAsync<int>("statuses.find(s => s.state === 'unauthorized').httpStatus"));
     }
+
+    [Fact]
+    public async Task Subscribe_InvalidStreamName_ReportsRejectedWithTheStatusAndStopsRetrying()
+    {
+        await using ServerProcess server = await ServerProcess.StartAsync("--store", "memory:");
+        await using BadGatewayProxy proxy = new(server.BaseAddress);
+        await using BrowserPage browser = await BrowserPage.LaunchAsync();
+        await browser.OpenTestPageAsync(proxy.BaseAddress);
+
+        // ".bad" is not a stream name: 400. A 100 ms first step would make many attempts in the wait below if it retried.
+        await browser.Page.EvaluateAsync("startHerald('/streams/.bad', [], 100)");
+        await browser.WaitForAsync("statuses.some(s => s.state === 'rejected')", "herald.js to report rejected", TimeSpan.FromSeconds(30));
+        int connections = proxy.Connections;
+
+        // Nothing signals "did not retry"; give a looping client (100 ms steps) two seconds to show itself.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        JsonElement statuses = await browser.Page.EvaluateAsync<JsonElement>("statuses.map(s => s.state)");
+        output.WriteLine("states: " + statuses.GetRawText());
+        Assert.Equal("rejected", statuses.EnumerateArray().Last().GetString());
+        Assert.Equal(connections, proxy.Connections);
+        Assert.Equal(400, await browser.Page.EvaluateAsync<int>("statuses.find(s => s.state === 'rejected').httpStatus"));
+    }
 }

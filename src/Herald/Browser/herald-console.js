@@ -142,6 +142,7 @@
       case 'retrying': show('waiting', 'connection lost at ' + s.lastEventId + (s.httpStatus ? ' (HTTP ' + s.httpStatus + ')' : '') + '; retrying in ' + seconds(s.delayMs)); break;
       case 'unauthorized': show('stopped', 'unauthorized: the token was refused'); break;
       case 'forbidden': show('stopped', 'forbidden: the token does not list this stream'); break;
+      case 'rejected': show('stopped', 'rejected (HTTP 400): the request names an invalid stream, position or type'); break;
       case 'closed': show('idle', 'closed'); break;
       default: show('idle', s.state);
     }

@@ -8,7 +8,7 @@
  *    onGap: function (g) {},                     // { from, to, missed }: trimmed history, IDs from..to are gone
  *    onReset: function (r) {},                   // { lastEventId, last, epoch }: the store was wiped or replaced
  *    onStatus: function (s) {},                  // { state, lastEventId, epoch, … }, state: connecting | open | resumed |
- *                                                //   retrying | unauthorized | forbidden | closed
+ *                                                //   retrying | unauthorized | forbidden | rejected | closed
  *    EventSource: EventSourcePolyfill            // optional: the EventSource to use, e.g. the eventsource package's in Node
  *  });
  *  sub.lastEventId; sub.close();
@@ -33,7 +33,8 @@
  *  Status codes: EventSource never shows them. When a connection fails before the server said hello (a refused
  *  connect, not a dropped stream), herald.js asks once with fetch for the same URL, without a resume position so that
  *  nothing is replayed, reads the status and aborts the body at once. 401 ends the subscription as 'unauthorized'
- *  (an expired access_token will not get better by retrying), 403 as 'forbidden'; anything else is retried.
+ *  (an expired access_token will not get better by retrying), 403 as 'forbidden', 400 as 'rejected' (a bad stream
+ *  name, position or type will not get better either); anything else is retried.
  *
  *  One file, three ways in: a classic <script> (window.Herald), CommonJS (module.exports), and the npm package's ES
  *  module (clients/npm/build.mjs wraps this file at pack time and adds the exports), so there is no second copy to drift.
@@ -209,6 +210,8 @@
           if (closed) { return; }
           if (httpStatus === 401) { stop('unauthorized', httpStatus); return; }
           if (httpStatus === 403) { stop('forbidden', httpStatus); return; }
+          // A 400 names something wrong in the request itself (stream name, position, type): retrying cannot fix it.
+          if (httpStatus === 400) { stop('rejected', httpStatus); return; }
           schedule(httpStatus);
         });
       }
@@ -506,6 +509,7 @@
       controller = null;
       if (httpStatus === 401) { stop('unauthorized', httpStatus); return; }
       if (httpStatus === 403) { stop('forbidden', httpStatus); return; }
+      if (httpStatus === 400) { stop('rejected', httpStatus); return; }   // the request itself is wrong: retrying cannot fix it
       if (!lost) { lost = { at: Date.now(), lastEventId: formatCursor() }; }
       var delay = backoff(attempt, minDelay, maxDelay);
       attempt++;

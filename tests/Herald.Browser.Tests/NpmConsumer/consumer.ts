@@ -44,6 +44,10 @@ function describe(s: HeraldStatus): string {
       const code: 403 = s.httpStatus;
       return `forbidden ${code}`;
     }
+    case 'rejected': {
+      const code: 400 = s.httpStatus;
+      return `rejected ${code}`;
+    }
     case 'closed':
       return 'closed';
     default: {
@@ -53,7 +57,7 @@ function describe(s: HeraldStatus): string {
   }
 }
 
-const states: HeraldState[] = ['connecting', 'open', 'resumed', 'retrying', 'unauthorized', 'forbidden', 'closed'];
+const states: HeraldState[] = ['connecting', 'open', 'resumed', 'retrying', 'unauthorized', 'forbidden', 'rejected', 'closed'];
 
 const options: SubscribeOptions = {
   types: ['order.paid', 'order.shipped'] as const,
@@ -112,6 +116,7 @@ function describeStreams(s: StreamsStatus): string {
       return `connecting ${s.attempt}`;
     case 'unauthorized':
     case 'forbidden':
+    case 'rejected':
       return `${s.state} ${s.httpStatus}`;
     case 'closed':
       return 'closed';
