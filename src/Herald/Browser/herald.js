@@ -208,10 +208,8 @@
       } else {
         probe(function (httpStatus) {
           if (closed) { return; }
-          if (httpStatus === 401) { stop('unauthorized', httpStatus); return; }
-          if (httpStatus === 403) { stop('forbidden', httpStatus); return; }
-          // A 400 names something wrong in the request itself (stream name, position, type): retrying cannot fix it.
-          if (httpStatus === 400) { stop('rejected', httpStatus); return; }
+          var ended = finalState(httpStatus);
+          if (ended) { stop(ended, httpStatus); return; }
           schedule(httpStatus);
         });
       }
@@ -507,9 +505,8 @@
       own.abort();
       if (controller !== own || closed) { return; }
       controller = null;
-      if (httpStatus === 401) { stop('unauthorized', httpStatus); return; }
-      if (httpStatus === 403) { stop('forbidden', httpStatus); return; }
-      if (httpStatus === 400) { stop('rejected', httpStatus); return; }   // the request itself is wrong: retrying cannot fix it
+      var ended = finalState(httpStatus);
+      if (ended) { stop(ended, httpStatus); return; }
       if (!lost) { lost = { at: Date.now(), lastEventId: formatCursor() }; }
       var delay = backoff(attempt, minDelay, maxDelay);
       attempt++;
@@ -532,6 +529,12 @@
 
     connect();
     return handle;
+  }
+
+  // The answers that retrying cannot change, and the final state each ends a subscription in: a refused token (401), a
+  // token without the stream (403), a request that is wrong in itself: a bad stream name, position or type (400).
+  function finalState(httpStatus) {
+    return httpStatus === 401 ? 'unauthorized' : httpStatus === 403 ? 'forbidden' : httpStatus === 400 ? 'rejected' : null;
   }
 
   // Exponential, capped, with "equal jitter": between half and all of the step, so reconnects spread out.

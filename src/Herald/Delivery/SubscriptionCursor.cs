@@ -82,16 +82,10 @@ internal sealed class SubscriptionCursor
             Task wake = _state.NextWake;
             if (_hub.IsStopping)
             {
-                if (await _output.EnterAsync(aborted).ConfigureAwait(false))
+                using SubscriptionOutput.Turn turn = await _output.EnterAsync(aborted).ConfigureAwait(false);
+                if (turn.Open)
                 {
-                    try
-                    {
-                        await _output.EndForShutdownAsync(_retry, aborted).ConfigureAwait(false);
-                    }
-                    finally
-                    {
-                        _output.Exit();
-                    }
+                    await _output.EndForShutdownAsync(_retry, aborted).ConfigureAwait(false);
                 }
 
                 return;
@@ -151,37 +145,33 @@ internal sealed class SubscriptionCursor
 
     private async ValueTask<bool> WriteFromTailAsync(TimeProvider clock, CancellationToken aborted)
     {
-        if (!await _output.EnterAsync(aborted).ConfigureAwait(false))
-        {
-            return false;
-        }
-
-        bool open;
         int written = 0;
-        try
+        bool open;
+        using (SubscriptionOutput.Turn turn = await _output.EnterAsync(aborted).ConfigureAwait(false))
         {
-            EncodedEvent? lastWritten = null;
+            if (!turn.Open)
+            {
+                return false;
+            }
+
+            bool skipped = false; // the filter passed over the last event: an id-only frame is owed
             foreach (EncodedEvent e in _batch)
             {
                 Position = e.Id;
-                if (_output.Wants(e.EventType))
+                skipped = !_output.Wants(e.EventType);
+                if (!skipped)
                 {
                     _output.WriteEvent(e);
-                    lastWritten = e;
                     written++;
                 }
             }
 
-            if (lastWritten != _batch[^1])
+            if (skipped)
             {
                 _output.WriteIdOnly(this);
             }
 
             open = await _output.FlushAsync(clock, aborted).ConfigureAwait(false);
-        }
-        finally
-        {
-            _output.Exit();
         }
 
         // One observation per flush, of its oldest event: the worst lag in the batch, at a cost that does not grow with fan-out.
@@ -192,93 +182,81 @@ internal sealed class SubscriptionCursor
 
     private async ValueTask<bool> WriteFromStoreAsync(IReadOnlyList<StoredEvent> events, TimeProvider clock, CancellationToken aborted)
     {
-        if (!await _output.EnterAsync(aborted).ConfigureAwait(false))
+        using SubscriptionOutput.Turn turn = await _output.EnterAsync(aborted).ConfigureAwait(false);
+        if (!turn.Open)
         {
             return false;
         }
 
-        try
+        long first = events[0].Id;
+        if (first > Position + 1)
         {
-            long first = events[0].Id;
-            if (first > Position + 1)
+            // docs/protocol.md "Subscribe": history was trimmed past this cursor; say so instead of skipping silently. The
+            // replay starts after F - 1, so the next event moves a composite ID's pair by exactly one.
+            ControlFrames.WriteGap(_output.Pipe, _output.NamesStreams ? Stream : null, Position, first);
+            Position = first - 1;
+            _metrics.GapFrames.Add(1);
+        }
+
+        // Flushed every MaxBytesPerFlush: the pipe applies backpressure only at a flush, so a page written whole would sit in
+        // memory as long as a slow client takes to read it.
+        long unflushed = 0;
+        int written = 0;
+        bool skipped = false; // the filter passed over events since the last frame written: an id-only frame is owed
+        foreach (StoredEvent e in events)
+        {
+            Position = e.Id;
+            skipped = !_output.Wants(e.EventType);
+            if (!skipped)
             {
-                // docs/protocol.md "Subscribe": history was trimmed past this cursor; say so instead of skipping silently. The
-                // replay starts after F - 1, so the next event moves a composite ID's pair by exactly one.
-                ControlFrames.WriteGap(_output.Pipe, _output.NamesStreams ? Stream : null, Position, first);
-                Position = first - 1;
-                _metrics.GapFrames.Add(1);
+                _output.WriteEvent(e);
+                written++;
             }
 
-            // Flushed every MaxBytesPerFlush: the pipe applies backpressure only at a flush, so a page written whole would
-            // sit in memory as long as a slow client takes to read it.
-            long unflushed = 0;
-            int written = 0;
-            bool skipped = false; // the filter passed over events since the last frame written: an id-only frame is owed
-            foreach (StoredEvent e in events)
+            unflushed += e.Data.Length;
+            if (unflushed >= MaxBytesPerFlush)
             {
-                Position = e.Id;
-                skipped = !_output.Wants(e.EventType);
-                if (!skipped)
+                if (skipped)
                 {
-                    _output.WriteEvent(e);
-                    written++;
+                    _output.WriteIdOnly(this);
+                    skipped = false;
                 }
 
-                unflushed += e.Data.Length;
-                if (unflushed >= MaxBytesPerFlush)
+                unflushed = 0;
+                _metrics.EventsDelivered.Add(written);
+                written = 0;
+                if (!await _output.FlushAsync(clock, aborted).ConfigureAwait(false))
                 {
-                    if (skipped)
-                    {
-                        _output.WriteIdOnly(this);
-                        skipped = false;
-                    }
-
-                    unflushed = 0;
-                    _metrics.EventsDelivered.Add(written);
-                    written = 0;
-                    if (!await _output.FlushAsync(clock, aborted).ConfigureAwait(false))
-                    {
-                        return false;
-                    }
+                    return false;
                 }
             }
-
-            if (skipped)
-            {
-                _output.WriteIdOnly(this);
-            }
-
-            _metrics.EventsDelivered.Add(written);
-            return await _output.FlushAsync(clock, aborted).ConfigureAwait(false);
         }
-        finally
+
+        if (skipped)
         {
-            _output.Exit();
+            _output.WriteIdOnly(this);
         }
+
+        _metrics.EventsDelivered.Add(written);
+        return await _output.FlushAsync(clock, aborted).ConfigureAwait(false);
     }
 
     private async ValueTask<bool> WriteHeartbeatAsync(TimeProvider clock, CancellationToken aborted)
     {
-        if (!await _output.EnterAsync(aborted).ConfigureAwait(false))
+        using SubscriptionOutput.Turn turn = await _output.EnterAsync(aborted).ConfigureAwait(false);
+        if (!turn.Open)
         {
             return false;
         }
 
-        try
+        // Checked again in this turn: of the cursors of a connection to several streams woken by one tick, one writes it.
+        if (clock.GetElapsedTime(_output.LastWrite) < _heartbeatDue)
         {
-            // Checked again in this turn: of the cursors of a connection to several streams woken by one tick, one writes it.
-            if (clock.GetElapsedTime(_output.LastWrite) < _heartbeatDue)
-            {
-                return true;
-            }
+            return true;
+        }
 
-            _output.WriteHeartbeat();
-            return await _output.FlushAsync(clock, aborted).ConfigureAwait(false);
-        }
-        finally
-        {
-            _output.Exit();
-        }
+        _output.WriteHeartbeat();
+        return await _output.FlushAsync(clock, aborted).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -290,28 +268,22 @@ internal sealed class SubscriptionCursor
     {
         _state.EnsureEpoch(epoch);
         StreamInfo info = await _log.GetInfoAsync(_state.Name, aborted).ConfigureAwait(false);
-        if (!await _output.EnterAsync(aborted).ConfigureAwait(false))
+        using SubscriptionOutput.Turn turn = await _output.EnterAsync(aborted).ConfigureAwait(false);
+        if (!turn.Open)
         {
             return false;
         }
 
-        try
+        ControlFrames.WriteReset(_output.Pipe, _output.NamesStreams ? Stream : null, Position, info.Last, epoch);
+        _metrics.ResetFrames.Add(1);
+        Position = (info.First ?? (info.Last + 1)) - 1;
+        Epoch = epoch;
+        if (_output.NamesStreams)
         {
-            ControlFrames.WriteReset(_output.Pipe, _output.NamesStreams ? Stream : null, Position, info.Last, epoch);
-            _metrics.ResetFrames.Add(1);
-            Position = (info.First ?? (info.Last + 1)) - 1;
-            Epoch = epoch;
-            if (_output.NamesStreams)
-            {
-                // Several streams reset by one epoch change: an id-only frame says where each continues (see SubscribeManyEndpoint).
-                _output.WriteIdOnly(this);
-            }
+            // Several streams reset by one epoch change: an id-only frame says where each continues (see SubscribeManyEndpoint).
+            _output.WriteIdOnly(this);
+        }
 
-            return await _output.FlushAsync(clock, aborted).ConfigureAwait(false);
-        }
-        finally
-        {
-            _output.Exit();
-        }
+        return await _output.FlushAsync(clock, aborted).ConfigureAwait(false);
     }
 }

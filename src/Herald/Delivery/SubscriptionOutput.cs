@@ -12,7 +12,7 @@ namespace Herald.Delivery;
 /// rather than per stream: the <c>type=</c> filter, the time of the last write (heartbeats) and whether the response ended.
 /// </summary>
 /// <remarks>
-/// A cursor calls <see cref="EnterAsync"/> before it writes and <see cref="Exit"/> after its flush, and it sets its
+/// A cursor takes a <see cref="Turn"/> (<see cref="EnterAsync"/>) before it writes and disposes it after its flush, and it sets its
 /// <see cref="SubscriptionCursor.Position"/> only in between: a composite ID is rendered from every cursor's position, so the
 /// positions must not move while another cursor writes. For one stream there is nobody to take turns with and entering
 /// costs nothing.
@@ -61,19 +61,20 @@ internal sealed class SubscriptionOutput
         }
     }
 
-    /// <summary>Waits for this cursor's turn on the response; false when the response has ended (shutdown, client gone).</summary>
-    public ValueTask<bool> EnterAsync(CancellationToken aborted)
+    /// <summary>
+    /// Waits for this cursor's turn on the response; the turn is <see cref="Turn.Open"/> unless the response has ended
+    /// (shutdown, client gone). Dispose it after the flush.
+    /// </summary>
+    public ValueTask<Turn> EnterAsync(CancellationToken aborted)
     {
         if (_turn is null)
         {
-            return ValueTask.FromResult(!_ended);
+            return ValueTask.FromResult(new Turn(null, !_ended));
         }
 
         Task entering = _turn.WaitAsync(aborted);
-        return entering.IsCompletedSuccessfully ? ValueTask.FromResult(EnteredOpen()) : AwaitTurnAsync(entering);
+        return entering.IsCompletedSuccessfully ? ValueTask.FromResult(Entered()) : AwaitTurnAsync(entering);
     }
-
-    public void Exit() => _turn?.Release();
 
     /// <summary>Whether the subscription's <c>type=</c> filter lets an event of <paramref name="eventType"/> through.</summary>
     public bool Wants(string? eventType) => _filter is null || _filter.Matches(eventType);
@@ -151,21 +152,21 @@ internal sealed class SubscriptionOutput
         await _pipe.FlushAsync(aborted).ConfigureAwait(false);
     }
 
-    private async ValueTask<bool> AwaitTurnAsync(Task entering)
+    private async ValueTask<Turn> AwaitTurnAsync(Task entering)
     {
         await entering.ConfigureAwait(false);
-        return EnteredOpen();
+        return Entered();
     }
 
-    private bool EnteredOpen()
+    private Turn Entered()
     {
         if (!_ended)
         {
-            return true;
+            return new Turn(_turn, open: true);
         }
 
         _turn!.Release();
-        return false;
+        return new Turn(null, open: false);
     }
 
     // "id: orders:42,prices:17" without its line break: every pair's current position, one of which just moved by one.
@@ -191,5 +192,14 @@ internal sealed class SubscriptionOutput
         }
 
         _pipe.Advance(at);
+    }
+
+    /// <summary>A cursor's turn on the response: write only while <see cref="Open"/>; disposing it lets the next cursor write.</summary>
+    internal readonly struct Turn(SemaphoreSlim? held, bool open) : IDisposable
+    {
+        /// <summary>Whether the response is still open for this cursor's frames.</summary>
+        public bool Open => open;
+
+        public void Dispose() => held?.Release();
     }
 }

@@ -78,9 +78,7 @@ internal sealed partial class SubscribeEndpoint
             StreamInfo info = await _log.GetInfoAsync(name, aborted);
             EventFrame.WriteRetry(output, (int)_options.Retry.TotalMilliseconds);
             ControlFrames.WriteHello(output, name, storeEpoch, info.Last);
-            ResumePlan plan = Resume(output, position, epoch, storeEpoch, info);
-            _metrics.Resumed(plan.OutcomeName);
-            _metrics.ReplayDepth.Record(ResumePlan.EventsToReplay(plan.Cursor, info));
+            ResumePlan plan = SubscribeRequest.Resume(output, _metrics, stream: null, position, epoch, storeEpoch, info);
             Log.Subscribed(_logger, name, plan.OutcomeName, plan.Cursor);
 
             var subscription = new SubscriptionCursor(_hub, _log, state, response, _metrics, _options, plan.Cursor) { StreamLastAtStart = info.Last, Epoch = storeEpoch };
@@ -97,19 +95,6 @@ internal sealed partial class SubscribeEndpoint
             _metrics.Subscribers.Add(-1);
             _hub.Release(state);
         }
-    }
-
-    /// <summary>Decides where the cursor starts and writes the <c>reset</c> frame that calls for.</summary>
-    private ResumePlan Resume(PipeWriter output, long? position, string? epoch, string storeEpoch, StreamInfo info)
-    {
-        ResumePlan plan = ResumePlan.Decide(position, epoch, storeEpoch, info);
-        if (plan.Outcome == ResumeOutcome.Reset)
-        {
-            ControlFrames.WriteReset(output, stream: null, position!.Value, info.Last, storeEpoch);
-            _metrics.ResetFrames.Add(1);
-        }
-
-        return plan;
     }
 
     private static bool TryReadPosition(HttpRequest request, out long? position, out Problem? problem)

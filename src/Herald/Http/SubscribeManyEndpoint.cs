@@ -100,42 +100,27 @@ internal sealed partial class SubscribeManyEndpoint
     {
         string storeEpoch = _log.Epoch;
         SubscriptionOutput output = SubscriptionOutput.ForSeveralStreams(context.Response.BodyWriter, types, _hub.TimeProvider.GetTimestamp());
-        List<(string Stream, long Last)> hello = new(streams.Length);
-        List<(string Stream, long Position, StreamInfo Info, ResumePlan Plan)> starts = new(streams.Length);
+        StreamInfo[] infos = new StreamInfo[streams.Length];
         for (int i = 0; i < streams.Length; i++)
         {
             states[i].EnsureEpoch(storeEpoch);
-            StreamInfo info = await _log.GetInfoAsync(streams[i], aborted);
-            long? position = positions is not null && positions.TryGetValue(streams[i], out long p) ? p : null;
-            ResumePlan plan = ResumePlan.Decide(position, epoch, storeEpoch, info);
-            hello.Add((streams[i], info.Last));
-            starts.Add((streams[i], position ?? 0, info, plan));
+            infos[i] = await _log.GetInfoAsync(streams[i], aborted);
         }
 
+        EventFrame.WriteRetry(output.Pipe, (int)_options.Retry.TotalMilliseconds);
+        ControlFrames.WriteHello(output.Pipe, storeEpoch, [.. streams.Select((stream, i) => (stream, infos[i].Last))]);
         List<SubscriptionCursor> cursors = new(streams.Length);
-        for (int i = 0; i < starts.Count; i++)
+        bool reset = false;
+        for (int i = 0; i < streams.Length; i++)
         {
-            (_, _, StreamInfo info, ResumePlan plan) = starts[i];
-            cursors.Add(new SubscriptionCursor(_hub, _log, states[i], output, _metrics, _options, plan.Cursor) { StreamLastAtStart = info.Last, Epoch = storeEpoch });
+            // Each stream resumes after its own pair exactly as one stream would; one without a pair starts live.
+            long? position = positions is not null && positions.TryGetValue(streams[i], out long p) ? p : null;
+            ResumePlan plan = SubscribeRequest.Resume(output.Pipe, _metrics, streams[i], position, epoch, storeEpoch, infos[i]);
+            reset |= plan.Outcome == ResumeOutcome.Reset;
+            cursors.Add(new SubscriptionCursor(_hub, _log, states[i], output, _metrics, _options, plan.Cursor) { StreamLastAtStart = infos[i].Last, Epoch = storeEpoch });
         }
 
         output.Follow(cursors);
-        EventFrame.WriteRetry(output.Pipe, (int)_options.Retry.TotalMilliseconds);
-        ControlFrames.WriteHello(output.Pipe, storeEpoch, hello);
-        bool reset = false;
-        foreach ((string stream, long position, StreamInfo info, ResumePlan plan) in starts)
-        {
-            if (plan.Outcome == ResumeOutcome.Reset)
-            {
-                ControlFrames.WriteReset(output.Pipe, stream, position, info.Last, storeEpoch);
-                _metrics.ResetFrames.Add(1);
-                reset = true;
-            }
-
-            _metrics.Resumed(plan.OutcomeName);
-            _metrics.ReplayDepth.Record(ResumePlan.EventsToReplay(plan.Cursor, info));
-        }
-
         if (reset)
         {
             // A reset stream continues from its first retained ID - 1, which the reset frame does not say; with two streams

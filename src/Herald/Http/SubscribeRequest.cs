@@ -1,5 +1,8 @@
+using System.IO.Pipelines;
 using Herald.Delivery;
+using Herald.Hosting;
 using Herald.Http.Formats;
+using Herald.Sse;
 using Herald.Validation;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -82,6 +85,25 @@ internal static class SubscribeRequest
 
         filter = new EventTypeFilter(values!);
         return true;
+    }
+
+    /// <summary>
+    /// Decides where a stream's cursor starts (<see cref="ResumePlan"/>), writes the <c>reset</c> frame that calls for
+    /// (naming <paramref name="stream"/> on a connection to several streams, else null) and records the resume.
+    /// </summary>
+    public static ResumePlan Resume(
+        PipeWriter output, HeraldMetrics metrics, string? stream, long? position, string? epoch, string storeEpoch, StreamInfo info)
+    {
+        ResumePlan plan = ResumePlan.Decide(position, epoch, storeEpoch, info);
+        if (plan.Outcome == ResumeOutcome.Reset)
+        {
+            ControlFrames.WriteReset(output, stream, position!.Value, info.Last, storeEpoch);
+            metrics.ResetFrames.Add(1);
+        }
+
+        metrics.Resumed(plan.OutcomeName);
+        metrics.ReplayDepth.Record(ResumePlan.EventsToReplay(plan.Cursor, info));
+        return plan;
     }
 
     public static void StartEventStream(HttpContext context)
