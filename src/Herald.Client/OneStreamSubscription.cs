@@ -30,20 +30,9 @@ internal sealed class OneStreamSubscription : SubscriptionState
         return new Uri(baseUrl, "streams/" + Uri.EscapeDataString(_stream) + query);
     }
 
-    public override HeraldItem? Accept(SseFrame frame)
+    protected override HeraldItem? AcceptIdentified(SseFrame frame, string idField)
     {
-        if (frame.Id is null)
-        {
-            return frame.EventType switch
-            {
-                "hello" when frame.Data is not null => Hello(frame.Data),
-                "gap" when frame.Data is not null => Gap(frame.Data),
-                "reset" when frame.Data is not null => Reset(frame.Data),
-                _ => null, // docs/protocol.md defines no other frame without an ID
-            };
-        }
-
-        if (!StreamCursor.TryParseId(frame.Id, out long id))
+        if (!StreamCursor.TryParseId(idField, out long id))
         {
             return null;
         }
@@ -59,7 +48,7 @@ internal sealed class OneStreamSubscription : SubscriptionState
         return frame.Data is null ? null : new HeraldEvent(_stream, id, frame.EventType, frame.Data, cursor: null);
     }
 
-    private HeraldItem? Hello(string data)
+    protected override HeraldItem? Hello(string data)
     {
         using JsonDocument json = JsonDocument.Parse(data);
         Epoch = Json.StringMember(json.RootElement, "epoch") ?? Epoch;
@@ -72,7 +61,7 @@ internal sealed class OneStreamSubscription : SubscriptionState
         return null;
     }
 
-    private HeraldGap Gap(string data)
+    protected override HeraldItem? Gap(string data)
     {
         using JsonDocument json = JsonDocument.Parse(data);
         HeraldGap gap = new(_stream, json.RootElement.GetProperty("lastEventId").GetInt64(), json.RootElement.GetProperty("first").GetInt64());
@@ -87,7 +76,7 @@ internal sealed class OneStreamSubscription : SubscriptionState
         return gap;
     }
 
-    private HeraldReset Reset(string data)
+    protected override HeraldItem? Reset(string data)
     {
         using JsonDocument json = JsonDocument.Parse(data);
         string epoch = Json.StringMember(json.RootElement, "epoch") ?? string.Empty;

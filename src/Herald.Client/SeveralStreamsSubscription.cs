@@ -110,20 +110,9 @@ internal sealed class SeveralStreamsSubscription : SubscriptionState
         Array.Copy(_positions, _server, _positions.Length);
     }
 
-    public override HeraldItem? Accept(SseFrame frame)
+    protected override HeraldItem? AcceptIdentified(SseFrame frame, string idField)
     {
-        if (frame.Id is null)
-        {
-            return frame.EventType switch
-            {
-                "hello" when frame.Data is not null => Hello(frame.Data),
-                "gap" when frame.Data is not null => Gap(frame.Data),
-                "reset" when frame.Data is not null => Reset(frame.Data),
-                _ => null, // docs/protocol.md defines no other frame without an ID
-            };
-        }
-
-        if (!TryReadPairs(frame.Id, out long?[] pairs))
+        if (!TryReadPairs(idField, out long?[] pairs))
         {
             return null;
         }
@@ -217,7 +206,7 @@ internal sealed class SeveralStreamsSubscription : SubscriptionState
         return true;
     }
 
-    private HeraldItem? Hello(string data)
+    protected override HeraldItem? Hello(string data)
     {
         using JsonDocument json = JsonDocument.Parse(data);
         Epoch = Json.StringMember(json.RootElement, "epoch") ?? Epoch;
@@ -240,7 +229,7 @@ internal sealed class SeveralStreamsSubscription : SubscriptionState
         return null;
     }
 
-    private HeraldGap? Gap(string data)
+    protected override HeraldItem? Gap(string data)
     {
         using JsonDocument json = JsonDocument.Parse(data);
         if (!TryStream(json.RootElement, out int i))
@@ -260,7 +249,7 @@ internal sealed class SeveralStreamsSubscription : SubscriptionState
         return gap;
     }
 
-    private HeraldReset? Reset(string data)
+    protected override HeraldItem? Reset(string data)
     {
         using JsonDocument json = JsonDocument.Parse(data);
         if (!TryStream(json.RootElement, out int i))

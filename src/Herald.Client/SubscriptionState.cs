@@ -44,7 +44,24 @@ internal abstract class SubscriptionState
     public abstract Uri RequestUri(Uri baseUrl);
 
     /// <summary>Turns one complete frame into what the caller sees, updating the position; null when it is not for the caller.</summary>
-    public abstract HeraldItem? Accept(SseFrame frame);
+    public HeraldItem? Accept(SseFrame frame) =>
+        frame.Id is string id ? AcceptIdentified(frame, id) : frame.EventType switch
+        {
+            "hello" when frame.Data is not null => Hello(frame.Data),
+            "gap" when frame.Data is not null => Gap(frame.Data),
+            "reset" when frame.Data is not null => Reset(frame.Data),
+            _ => null, // docs/protocol.md defines no other frame without an ID
+        };
+
+    /// <summary>A frame with an <c>id:</c> (<paramref name="idField"/>): an event, or an id-only frame that moves the position past filtered events.</summary>
+    protected abstract HeraldItem? AcceptIdentified(SseFrame frame, string idField);
+
+    /// <summary>The connection's <c>hello</c>: what it reports, if anything.</summary>
+    protected abstract HeraldItem? Hello(string data);
+
+    protected abstract HeraldItem? Gap(string data);
+
+    protected abstract HeraldItem? Reset(string data);
 
     /// <summary>Starts a new connection's bookkeeping.</summary>
     public virtual void Connecting() => Greeted = false;
