@@ -14,7 +14,8 @@ namespace Herald.Http.Limits;
 internal static class HeraldGuards
 {
     /// <summary>Whether the request may read <paramref name="stream"/>; when not, the 401 or 403 has been answered.</summary>
-    public static ValueTask<bool> SubscriberMayReadAsync(HttpContext context, string stream) => SubscriberMayReadAsync(context, [stream]);
+    public static ValueTask<bool> SubscriberMayReadAsync(HttpContext context, string stream) =>
+        context.RequestServices.GetRequiredService<SubscriberAuthorization>().IsEnabled ? SubscriberMayReadAsync(context, [stream]) : ValueTask.FromResult(true);
 
     /// <summary>Whether the request's subscriber token allows every one of <paramref name="streams"/>; when not, the 401 or 403 has been answered.</summary>
     public static async ValueTask<bool> SubscriberMayReadAsync(HttpContext context, IReadOnlyList<string> streams)
