@@ -37,11 +37,16 @@ internal sealed partial class RedisChangeFeed
     private readonly string _keyPrefix;
     private readonly Action<string, long, long> _counterBelowDelivered;
     private readonly Action<string, long> _delivered;
+    private readonly Action<string>? _confirm;
     private readonly CancellationToken _stopping;
 
-    public RedisChangeFeed(IConnectionMultiplexer redis, IDatabase db, string keyPrefix, TimeProvider clock, ILogger logger, Action<string, long> delivered, Action<string, long, long> counterBelowDelivered, CancellationToken stopping)
+    // confirm, with replicas to wait for: asks for a stream's counter to be confirmed and committed when it is ahead of the
+    // committed mark. The feed then delivers only up to the mark (or the IDs announced, which are committed), never to the
+    // log's end. Null without replicas to wait for.
+    public RedisChangeFeed(IConnectionMultiplexer redis, IDatabase db, string keyPrefix, TimeProvider clock, ILogger logger, Action<string, long> delivered, Action<string, long, long> counterBelowDelivered, Action<string>? confirm, CancellationToken stopping)
     {
         _delivered = delivered;
+        _confirm = confirm;
         _redis = redis;
         _db = db;
         _keyPrefix = keyPrefix;
@@ -189,6 +194,7 @@ internal sealed partial class RedisChangeFeed
         private readonly RedisChangeFeed _owner;
         private readonly RedisKey _logKey;
         private readonly RedisKey _lastKey;
+        private readonly RedisKey _committedKey;
         private readonly RedisChannel _channel;
         private readonly Action<RedisChannel, RedisValue> _onMessage;
         private readonly Lock _lock = new();
@@ -212,6 +218,7 @@ internal sealed partial class RedisChangeFeed
             Stream = stream;
             _logKey = $"{owner._keyPrefix}:{{{stream}}}:log";
             _lastKey = $"{owner._keyPrefix}:{{{stream}}}:last";
+            _committedKey = $"{owner._keyPrefix}:{{{stream}}}:committed";
             _channel = RedisChannel.Sharded(ChannelName(owner._keyPrefix, stream));
 
             // A delegate of its own, so that unsubscribing an old feed of the same name never removes a newer one's.
@@ -277,8 +284,18 @@ internal sealed partial class RedisChangeFeed
             {
                 try
                 {
-                    RedisValue counter = await _owner._db.StringGetAsync(_lastKey).ConfigureAwait(false);
-                    long last = counter.IsNull ? 0 : (long)counter;
+                    // With replicas to wait for, delivery follows the committed mark, not the counter: the appends past the
+                    // mark are not on a replica yet (or their commit was lost), and are confirmed before anyone sees them.
+                    RedisValue[] values = _owner._confirm is null
+                        ? [await _owner._db.StringGetAsync(_lastKey).ConfigureAwait(false)]
+                        : await _owner._db.StringGetAsync([_lastKey, _committedKey]).ConfigureAwait(false);
+                    long counter = values[0].IsNull ? 0 : (long)values[0];
+                    long last = values.Length == 1 || values[1].IsNull ? counter : Math.Min(counter, (long)values[1]);
+                    if (last < counter)
+                    {
+                        _owner._confirm!(Stream);
+                    }
+
                     long delivered;
                     lock (_lock)
                     {
@@ -299,10 +316,10 @@ internal sealed partial class RedisChangeFeed
                         delivered = _delivered;
                     }
 
-                    if (last < delivered)
+                    if (counter < delivered)
                     {
                         // Every delivered ID was committed before this read: Redis lost acknowledged writes.
-                        _owner._counterBelowDelivered(Stream, last, delivered);
+                        _owner._counterBelowDelivered(Stream, counter, delivered);
                     }
 
                     ReadUpTo(last);
@@ -407,6 +424,7 @@ internal sealed partial class RedisChangeFeed
             while (true)
             {
                 long from;
+                long to;
                 lock (_lock)
                 {
                     if (Stopped || _owner._stopping.IsCancellationRequested || _target <= _delivered)
@@ -416,12 +434,16 @@ internal sealed partial class RedisChangeFeed
                     }
 
                     from = _delivered;
+                    to = _target;
                 }
 
                 StreamEntry[] entries;
                 try
                 {
-                    entries = await _owner._db.StreamRangeAsync(_logKey, "(" + from.ToString(CultureInfo.InvariantCulture) + "-0", "+", PageSize).ConfigureAwait(false);
+                    // Up to the target only when waiting for replicas: past it lie appends no replica confirmed yet. Without
+                    // replicas to wait for, everything in the log is committed, and one read takes all there is.
+                    RedisValue end = _owner._confirm is null ? "+" : to.ToString(CultureInfo.InvariantCulture) + "-0";
+                    entries = await _owner._db.StreamRangeAsync(_logKey, "(" + from.ToString(CultureInfo.InvariantCulture) + "-0", end, PageSize).ConfigureAwait(false);
                     if (_failing)
                     {
                         _failing = false;

@@ -21,6 +21,13 @@ public sealed partial class RedisEventLog
 
         [LoggerMessage(EventId = 404, Level = LogLevel.Error, Message = "Append of {Events} events to {Stream} in Redis failed")]
         public static partial void AppendFailed(ILogger logger, Exception exception, string stream, int events);
+
+        [LoggerMessage(EventId = 427, Level = LogLevel.Warning, Message = "Stream {Stream}: confirming the appends the replicas hold did not complete; readers see the stream up to its committed mark until it does")]
+        public static partial void ConfirmFailed(ILogger logger, Exception exception, string stream);
+
+        [LoggerMessage(EventId = 428, Level = LogLevel.Information, Message = "Stream {Stream}: committed up to {Committed} after the replicas confirmed it")]
+        public static partial void Confirmed(ILogger logger, string stream, long committed);
+
         [LoggerMessage(EventId = 414, Level = LogLevel.Warning, Message = "Closing the Redis connections failed; the store stops anyway")]
         public static partial void CloseFailed(ILogger logger, Exception exception);
     }

@@ -3,11 +3,16 @@ namespace Herald;
 public sealed partial class RedisEventLog
 {
     // The append, in one atomic step on the Redis server (docs/design.md). Loaded once with SCRIPT LOAD, called by SHA.
-    // KEYS: 1 the stream (Redis Stream), 2 its counter, 3 (optional) the idempotency key.
+    // KEYS: 1 the stream (Redis Stream), 2 its counter, 3 its committed mark, 4 (optional) the idempotency key.
     // ARGV: 1 floor (the highest ID this node saw on the stream), 2 retention, 3 trim slack, 4 now (ms, from the store's
     //       clock), 5 idempotency window (ms), 6 event count, 7 the change-feed channel to announce the append on ('' for
-    //       none: the node announces it itself once replicas hold it), then (type, data) per event, type '' for none.
+    //       none: the node waits for replicas, then commits and announces it itself with CommitScript), then (type, data)
+    //       per event, type '' for none.
     // Returns {first, last, replayed, regressed}.
+    // The committed mark is the last ID readers may see (docs/design.md "Replicas"): without replicas to wait for, every
+    // append is committed as it runs; with them, only once a replica holds it, so the script only creates the mark (at the
+    // IDs before this append) and CommitScript moves it after WAIT. An append of zero events writes nothing but the
+    // counter, which gives WAIT a write to wait for: ConfirmAsync uses it to commit what a failed or lost commit left.
     // Lua numbers are doubles: IDs are exact up to 2^53, far beyond any stream's life, and are written with %.0f because
     // tostring() would switch to exponent notation.
     // An idempotency key holds "first:last:expiresAtMs". Its expiry is checked against the store's clock (ARGV[4]), so a
@@ -15,11 +20,16 @@ public sealed partial class RedisEventLog
     private const string AppendScript = """
         local floor = tonumber(ARGV[1])
         local now = tonumber(ARGV[4])
-        if KEYS[3] then
-          local prev = redis.call('GET', KEYS[3])
+        local waits = ARGV[7] == ''
+        if KEYS[4] then
+          local prev = redis.call('GET', KEYS[4])
           if prev then
             local a, b, e = string.match(prev, '^(%d+):(%d+):(%d+)$')
             if a and tonumber(e) > now then
+              if waits then
+                -- A write of this connection, so that its WAIT covers the original append (another connection's write).
+                redis.call('SET', KEYS[4], prev, 'KEEPTTL')
+              end
               return {a, b, 1, 0}
             end
           end
@@ -31,6 +41,9 @@ public sealed partial class RedisEventLog
           if head[1] then
             last = tonumber(string.match(head[1][1], '^(%d+)'))
           end
+        end
+        if waits then
+          redis.call('SET', KEYS[3], string.format('%.0f', last), 'NX')
         end
         local regressed = 0
         if last < floor then
@@ -57,14 +70,17 @@ public sealed partial class RedisEventLog
         local firstText = string.format('%.0f', first)
         local lastText = string.format('%.0f', last)
         redis.call('SET', KEYS[2], lastText)
-        if KEYS[3] then
-          redis.call('SET', KEYS[3], firstText .. ':' .. lastText .. ':' .. string.format('%.0f', now + tonumber(ARGV[5])), 'PX', ARGV[5])
+        if not waits then
+          redis.call('SET', KEYS[3], lastText)
+        end
+        if KEYS[4] then
+          redis.call('SET', KEYS[4], firstText .. ':' .. lastText .. ':' .. string.format('%.0f', now + tonumber(ARGV[5])), 'PX', ARGV[5])
         end
         local retention = tonumber(ARGV[2])
         if redis.call('XLEN', KEYS[1]) > retention + tonumber(ARGV[3]) then
           redis.call('XTRIM', KEYS[1], 'MINID', string.format('%.0f', last - retention + 1))
         end
-        if ARGV[7] ~= '' then
+        if not waits then
           -- Sharded pub/sub: the channel carries the stream's hash tag, so it lives on the stream's own Cluster shard and
           -- reaches only the nodes that watch the stream. The message is the new last ID: "read up to here".
           redis.call('SPUBLISH', ARGV[7], lastText)
@@ -73,10 +89,18 @@ public sealed partial class RedisEventLog
         """;
 
     // A page of the log bounded in bytes (docs/protocol.md "Limits"): XRANGE after ARGV[1] (exclusive), at most ARGV[2] entries,
-    // whose data adds up to at most ARGV[3] bytes (the first entry always), so the node never receives more than that. Returns
-    // the entries as XRANGE does. One key: Cluster-safe.
+    // whose data adds up to at most ARGV[3] bytes (the first entry always), so the node never receives more than that; with
+    // KEYS[2] (the committed mark, when the node waits for replicas), no entry past the mark. Returns the entries as XRANGE
+    // does. Keys of one stream: Cluster-safe.
     private const string ReadPageScript = """
-        local entries = redis.call('XRANGE', KEYS[1], '(' .. ARGV[1] .. '-0', '+', 'COUNT', ARGV[2])
+        local stop = '+'
+        if KEYS[2] then
+          local committed = redis.call('GET', KEYS[2])
+          if committed then
+            stop = committed .. '-0'
+          end
+        end
+        local entries = redis.call('XRANGE', KEYS[1], '(' .. ARGV[1] .. '-0', stop, 'COUNT', ARGV[2])
         local budget = tonumber(ARGV[3])
         local bytes = 0
         for i = 1, #entries do
@@ -95,5 +119,17 @@ public sealed partial class RedisEventLog
           end
         end
         return entries
+        """;
+
+    // After the replicas confirmed an append (WAIT): moves the stream's committed mark (KEYS[1]) up to ARGV[1], never down,
+    // and announces it on the change-feed channel ARGV[2], in one step, so that no node is told of an append readers cannot
+    // see yet. The channel shares the stream's hash tag: Cluster-safe.
+    private const string CommitScript = """
+        local committed = tonumber(redis.call('GET', KEYS[1]) or '0')
+        if committed < tonumber(ARGV[1]) then
+          redis.call('SET', KEYS[1], ARGV[1])
+        end
+        redis.call('SPUBLISH', ARGV[2], ARGV[1])
+        return 1
         """;
 }

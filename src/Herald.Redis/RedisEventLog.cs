@@ -36,6 +36,7 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
     private readonly CancellationTokenSource _stopping = new();
     private readonly RedisKey _indexKey;
     private readonly ConcurrentDictionary<string, byte> _indexed = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _confirming = new(StringComparer.Ordinal);
     private readonly Task _guardLoop;
     private byte[] _scriptSha;
     private Task? _disposeTask;
@@ -53,7 +54,7 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
         _scriptSha = scriptSha;
         TimeProvider clock = options.Log.TimeProvider;
         _guard = new RedisFailoverGuard(redis, _db, options.KeyPrefix + ":epoch", LastKey, epoch, clock, logger);
-        _feed = new RedisChangeFeed(redis, _db, options.KeyPrefix, clock, logger, _guard.See, OnCounterBelowDelivered, _stopping.Token);
+        _feed = new RedisChangeFeed(redis, _db, options.KeyPrefix, clock, logger, _guard.See, OnCounterBelowDelivered, replicated is null ? null : RequestConfirm, _stopping.Token);
         _guardLoop = Task.Run(() => _guard.RunAsync(options.ReplicationCheckInterval, _feed.RefreshAll, _stopping.Token));
         _subscribers = new RedisSubscriberCounts(_db, options.KeyPrefix, clock, logger);
         _subscribersLoop = Task.Run(() => _subscribers.RunAsync(_stopping.Token));
@@ -166,6 +167,12 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
         ArgumentOutOfRangeException.ThrowIfNegative(after);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
         ThrowIfDisposed();
+        if (_replicated is not null)
+        {
+            // Only what a replica holds (the committed mark), which a plain XRANGE cannot tell.
+            return await ReadAsync(stream, after, max, long.MaxValue, cancellationToken).ConfigureAwait(false);
+        }
+
         StreamEntry[] entries;
         try
         {
@@ -205,7 +212,8 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
         RedisResult result;
         try
         {
-            result = await _db.ScriptEvaluateAsync(ReadPageScript, [LogKey(stream)], [after, Math.Min(max, 10_000), maxBytes])
+            RedisKey[] keys = _replicated is null ? [LogKey(stream)] : [LogKey(stream), CommittedKey(stream)];
+            result = await _db.ScriptEvaluateAsync(ReadPageScript, keys, [after, Math.Min(max, 10_000), maxBytes])
                 .WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
@@ -233,25 +241,13 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
     }
 
     /// <inheritdoc />
-    public async Task<StreamInfo> GetInfoAsync(string stream, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(stream);
-        ThrowIfNoHashTag(stream);
-        ThrowIfDisposed();
-        try
-        {
-            Task<StreamEntry[]> head = _db.StreamRangeAsync(LogKey(stream), "-", "+", 1);
-            Task<RedisValue> counter = _db.StringGetAsync(LastKey(stream));
-            await Task.WhenAll(head, counter).WaitAsync(cancellationToken).ConfigureAwait(false);
-            long last = counter.Result.IsNull ? 0 : (long)counter.Result;
-            StreamEntry[] first = head.Result;
-            return new StreamInfo(first.Length == 0 ? null : ParseId(first[0].Id), last);
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            throw Unavailable($"Reading stream '{stream}' from Redis failed", ex);
-        }
-    }
+    /// <remarks>
+    /// When the node waits for replicas, <c>Last</c> is the stream's committed mark: appends a replica does not hold yet are
+    /// not shown. When the counter is ahead of the mark (a commit in flight, or one a failover or a crash took), the node
+    /// first confirms the counter (<see cref="ConfirmAsync"/>), so that a client holding an ID the mark lost is not told it is
+    /// ahead of the stream; if the replicas do not answer, <c>Last</c> is the mark.
+    /// </remarks>
+    public Task<StreamInfo> GetInfoAsync(string stream, CancellationToken cancellationToken) => GetInfoAsync(stream, confirm: true, cancellationToken);
 
     /// <inheritdoc />
     /// <remarks>
@@ -275,7 +271,8 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
                 .WaitAsync(cancellationToken).ConfigureAwait(false);
 
             // Pipelined: one round trip's latency for the page, not one per stream.
-            Task<StreamInfo>[] infos = [.. names.Select(name => GetInfoAsync(name!, cancellationToken))];
+            // A listing shows each stream's committed mark as it is; it does not confirm anything.
+            Task<StreamInfo>[] infos = [.. names.Select(name => GetInfoAsync(name!, confirm: false, cancellationToken))];
             await Task.WhenAll(infos).ConfigureAwait(false);
             var page = new StreamSummary[names.Length];
             for (int i = 0; i < names.Length; i++)
@@ -418,8 +415,8 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
     private async Task<AppendResult> AppendCoreAsync(string stream, IReadOnlyList<EventData> events, string? idempotencyKey)
     {
         RedisKey[] keys = idempotencyKey is null
-            ? [LogKey(stream), LastKey(stream)]
-            : [LogKey(stream), LastKey(stream), StreamKey(stream, "idem:" + idempotencyKey)];
+            ? [LogKey(stream), LastKey(stream), CommittedKey(stream)]
+            : [LogKey(stream), LastKey(stream), CommittedKey(stream), StreamKey(stream, "idem:" + idempotencyKey)];
         EventLogOptions log = _options.Log;
         long floor = _guard.FloorOf(stream);
         var args = new RedisValue[7 + (events.Count * 2)];
@@ -521,15 +518,18 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
 
         if (_replicated is not null)
         {
-            // The replicas hold it now (a replay too: its original may have been refused for want of them): tell the
-            // nodes' change feeds, which the script did not. If this fails, the next append's announcement covers it.
+            // The replicas hold it now (a replay too: its original may have been refused for want of them): commit it, so
+            // readers see it, and tell the nodes' change feeds, which the script did not. Before this node reports it to its
+            // own subscribers (EndOwn), so that no client holds an ID past the mark. If this fails, the event is durable all
+            // the same: a background confirmation commits it.
             try
             {
-                await _redis.GetSubscriber().PublishAsync(RedisChannel.Sharded(channel), last).ConfigureAwait(false);
+                await CommitAsync(stream, channel, last).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException)
             {
                 Log.AppendFailed(_logger, ex, stream, 0);
+                RequestConfirm(stream);
             }
         }
 
@@ -574,6 +574,125 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
 
     private Task<RedisResult> EvaluateOnceAsync(string stream, RedisKey[] keys, RedisValue[] args) =>
         _replicated is null ? _db.ScriptEvaluateAsync(_scriptSha, keys, args) : _replicated.AppendAsync(stream, _scriptSha, keys, args);
+
+    private async Task<StreamInfo> GetInfoAsync(string stream, bool confirm, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ThrowIfNoHashTag(stream);
+        ThrowIfDisposed();
+        long last;
+        StreamEntry[] head;
+        try
+        {
+            Task<StreamEntry[]> first = _db.StreamRangeAsync(LogKey(stream), "-", "+", 1);
+            Task<RedisValue> counter = _db.StringGetAsync(LastKey(stream));
+            Task<RedisValue> committed = _replicated is null ? Task.FromResult(RedisValue.Null) : _db.StringGetAsync(CommittedKey(stream));
+            await Task.WhenAll(first, counter, committed).WaitAsync(cancellationToken).ConfigureAwait(false);
+            head = first.Result;
+            long allocated = counter.Result.IsNull ? 0 : (long)counter.Result;
+
+            // No mark: a stream with no events, or one written before marks existed (all of it committed then).
+            last = committed.Result.IsNull ? allocated : Math.Min((long)committed.Result, allocated);
+            if (confirm && last < allocated)
+            {
+                try
+                {
+                    last = Math.Max(last, await ConfirmAsync(stream).WaitAsync(cancellationToken).ConfigureAwait(false));
+                }
+                catch (EventLogUnavailableException ex)
+                {
+                    Log.ConfirmFailed(_logger, ex, stream);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            throw Unavailable($"Reading stream '{stream}' from Redis failed", ex);
+        }
+
+        // The oldest entry may be one the mark does not reach yet: then nothing is shown.
+        long? oldest = head.Length == 0 ? null : ParseId(head[0].Id);
+        return new StreamInfo(oldest <= last ? oldest : null, last);
+    }
+
+    /// <summary>
+    /// Commits what the stream's counter holds now (with replicas to wait for): an append of zero events, which writes the
+    /// counter back, waits for the replicas like any append, and then moves the committed mark to the counter. Returns the
+    /// mark. Used when a commit was lost: its node failed after WAIT, or a failover took the mark but not the events.
+    /// </summary>
+    /// <exception cref="EventLogUnavailableException">The replicas did not confirm in time, or Redis failed.</exception>
+    private async Task<long> ConfirmAsync(string stream)
+    {
+        EventLogOptions log = _options.Log;
+        RedisValue[] args = [0, log.Retention, log.TrimSlack, log.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds(), (long)log.IdempotencyWindow.TotalMilliseconds, 0, ""];
+        RedisResult result;
+        try
+        {
+            result = await EvaluateAsync(stream, [LogKey(stream), LastKey(stream), CommittedKey(stream)], args).ConfigureAwait(false);
+            long last = (long)((RedisResult[])result!)[1];
+            await CommitAsync(stream, RedisChangeFeed.ChannelName(_options.KeyPrefix, stream), last).ConfigureAwait(false);
+            return last;
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            throw Unavailable($"Confirming stream '{stream}' in Redis failed", ex);
+        }
+    }
+
+    private Task<RedisResult> CommitAsync(string stream, string channel, long last) =>
+        _db.ScriptEvaluateAsync(CommitScript, [CommittedKey(stream)], [last, channel]);
+
+    /// <summary>
+    /// Confirms the stream in the background until its committed mark reaches the counter as read now, retrying while the
+    /// replicas do not answer; one confirmation per stream at a time. Asked by the change feed when it finds the counter
+    /// ahead of the mark, and by an append whose commit failed.
+    /// </summary>
+    private void RequestConfirm(string stream)
+    {
+        if (_disposed || !_confirming.TryAdd(stream, 0))
+        {
+            return;
+        }
+
+        _ = Task.Run(async () =>
+        {
+            TimeSpan delay = TimeSpan.FromMilliseconds(250);
+            try
+            {
+                while (!_stopping.IsCancellationRequested)
+                {
+                    // First a pause: a commit in flight usually lands in it, and then there is nothing to do.
+                    await Task.Delay(delay, _options.Log.TimeProvider, _stopping.Token).ConfigureAwait(false);
+                    try
+                    {
+                        RedisValue[] values = await _db.StringGetAsync([LastKey(stream), CommittedKey(stream)]).ConfigureAwait(false);
+                        long counter = values[0].IsNull ? 0 : (long)values[0];
+                        if (values[1].IsNull || (long)values[1] >= counter)
+                        {
+                            return;
+                        }
+
+                        long committed = await ConfirmAsync(stream).ConfigureAwait(false);
+                        Log.Confirmed(_logger, stream, committed);
+                        return;
+                    }
+                    catch (Exception ex) when (ex is EventLogUnavailableException or RedisException or TimeoutException)
+                    {
+                        Log.ConfirmFailed(_logger, ex, stream);
+                        delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // The store is shutting down.
+            }
+            finally
+            {
+                _confirming.TryRemove(stream, out _);
+            }
+        });
+    }
 
     private void OnCounterBelowDelivered(string stream, long counter, long delivered)
     {
@@ -663,6 +782,8 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
     private RedisKey LogKey(string stream) => StreamKey(stream, "log");
 
     private RedisKey LastKey(string stream) => StreamKey(stream, "last");
+
+    private RedisKey CommittedKey(string stream) => StreamKey(stream, "committed");
 
     // Every key of a stream carries the stream's name as its hash tag, so the script's keys share a Redis Cluster slot.
     private RedisKey StreamKey(string stream, string suffix) => $"{_options.KeyPrefix}:{{{stream}}}:{suffix}";
