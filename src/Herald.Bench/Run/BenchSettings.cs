@@ -32,6 +32,9 @@ internal sealed record BenchSettings
     /// <summary>Streams the publishers spread their events over, round-robin; each subscriber follows all of them.</summary>
     public int Streams { get; init; } = 1;
 
+    /// <summary>idle: each subscriber follows a stream of its own (<c>&lt;prefix&gt;-n</c>), the "stream per user" shape.</summary>
+    public bool StreamPerSubscriber { get; init; }
+
     /// <summary>Each subscriber is one <c>GET /subscribe</c> connection following every stream, instead of one connection per stream.</summary>
     public bool Composite { get; init; }
 

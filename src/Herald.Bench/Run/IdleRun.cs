@@ -3,7 +3,8 @@ namespace Herald.Bench.Run;
 /// <summary>
 /// Idle connections: the server's RSS (from <c>/proc</c>, given its PID) before and after opening N subscribers that
 /// receive nothing, held for the run's duration, divided by N. The subscribers hold no read buffer while idle, so the
-/// generator itself stays small.
+/// generator itself stays small. With <see cref="BenchSettings.StreamPerSubscriber"/> each subscriber follows a stream of
+/// its own, and once measured the subscribers leave and the RSS is read again after the same hold.
 /// </summary>
 internal static class IdleRun
 {
@@ -11,28 +12,50 @@ internal static class IdleRun
     {
         long? before = ServerMemory.RssKiB(settings.ServerPid);
         System.Diagnostics.Stopwatch clock = System.Diagnostics.Stopwatch.StartNew();
-        SubscriberSet subscribers = await SubscriberSet.OpenAsync(settings.Server, settings.Stream, settings.Subscribers, lastEventId: null, latency: null, pooled: true, cancellationToken).ConfigureAwait(false);
-        await using System.Runtime.CompilerServices.ConfiguredAsyncDisposable disposeSubscribers = subscribers.ConfigureAwait(false);
+        SubscriberSet subscribers = settings.StreamPerSubscriber
+            ? await SubscriberSet.OpenAsync(settings.Subscribers, (n, token) => SseSubscriber.ConnectAsync(settings.Server, $"{settings.StreamPrefix}-{n}", streamIndex: 0, lastEventId: null, latency: null, pooled: true, token), cancellationToken).ConfigureAwait(false)
+            : await SubscriberSet.OpenAsync(settings.Server, settings.Stream, settings.Subscribers, lastEventId: null, latency: null, pooled: true, cancellationToken).ConfigureAwait(false);
+        long? after;
+        int connected;
+        int ended;
+        await using (subscribers.ConfigureAwait(false))
+        {
+            await HoldAsync(settings.Duration, cancellationToken).ConfigureAwait(false);
+            after = ServerMemory.RssKiB(settings.ServerPid);
+            connected = subscribers.Connected;
+            ended = subscribers.Subscribers.Count(s => s.Ended);
+        }
+
+        long? end = null;
+        if (settings.StreamPerSubscriber)
+        {
+            await HoldAsync(settings.Duration, cancellationToken).ConfigureAwait(false);
+            end = ServerMemory.RssKiB(settings.ServerPid);
+        }
+
+        return new BenchResult
+        {
+            Settings = settings,
+            Seconds = clock.Elapsed.TotalSeconds,
+            Connected = connected,
+            Latency = new LatencySummary(0, double.NaN, double.NaN, double.NaN, double.NaN),
+            LatencyKind = "none",
+            Lagging = ended,
+            RssBeforeKiB = before,
+            RssAfterKiB = after,
+            RssEndKiB = end,
+        };
+    }
+
+    private static async Task HoldAsync(TimeSpan duration, CancellationToken cancellationToken)
+    {
         try
         {
-            await Task.Delay(settings.Duration, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(duration, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
             // Ctrl+C: measure now.
         }
-
-        long? after = ServerMemory.RssKiB(settings.ServerPid);
-        return new BenchResult
-        {
-            Settings = settings,
-            Seconds = clock.Elapsed.TotalSeconds,
-            Connected = subscribers.Connected,
-            Latency = new LatencySummary(0, double.NaN, double.NaN, double.NaN, double.NaN),
-            LatencyKind = "none",
-            Lagging = subscribers.Subscribers.Count(s => s.Ended),
-            RssBeforeKiB = before,
-            RssAfterKiB = after,
-        };
     }
 }

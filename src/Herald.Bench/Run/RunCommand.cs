@@ -37,9 +37,13 @@ internal static class RunCommand
         {
             Description = "fanout: each subscriber is ONE GET /subscribe?stream=…&stream=… connection following all --streams (at most the server's --max-streams-per-subscription, 64 by default), instead of one GET /streams/{name} connection per stream; its composite id: values are checked pair by pair (exactly one pair moves per event, by 1).",
         };
+        Option<bool> streamPerSubscriber = new("--stream-per-subscriber")
+        {
+            Description = "idle: each subscriber follows a stream of its own (a stream per user), so the RSS figure is per (stream + subscriber); after the measurement the subscribers leave and, --duration later, the RSS is read again (rssEndKiB) to show what was given back.",
+        };
         Command command = new("run", "Measure a Herald (or baseline) server on loopback: rates, publish→receive latency, gaps, duplicates, RSS per idle connection.")
         {
-            scenario, server, subscribers, publishers, rate, duration, payloadBytes, batch, events, serverPid, streams, composite,
+            scenario, server, subscribers, publishers, rate, duration, payloadBytes, batch, events, serverPid, streams, composite, streamPerSubscriber,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -60,6 +64,7 @@ internal static class RunCommand
                 ServerPid = result.GetValue(serverPid),
                 Streams = result.GetValue(streams),
                 Composite = result.GetValue(composite),
+                StreamPerSubscriber = result.GetValue(streamPerSubscriber),
             };
             if (Refusal(settings) is string refusal)
             {
@@ -123,6 +128,11 @@ internal static class RunCommand
         if ((settings.Streams > 1 && settings.Scenario is not (BenchScenarios.Fanout or BenchScenarios.Publish)) || (settings.Composite && settings.Scenario != BenchScenarios.Fanout))
         {
             return "--streams applies to the fanout and publish scenarios, --composite to fanout";
+        }
+
+        if (settings.StreamPerSubscriber && settings.Scenario != BenchScenarios.Idle)
+        {
+            return "--stream-per-subscriber applies to the idle scenario";
         }
 
         if (settings.ServerPid is int pid && !File.Exists($"/proc/{pid}/status"))
