@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Issue 4's targets: Herald against the naive baseline (bench/Herald.Baseline) measured in the same run, so that the
-# ratios hold on a noisy machine. Every run starts a fresh server on loopback (new SQLite file), warms it up, runs one
+# Issues 4 and 14: Herald (SQLite and memory:) against the naive baseline (bench/Herald.Baseline) measured in the same
+# run, so that the ratios hold on a noisy machine; the server's CPU seconds beside every figure. Every run starts a fresh server on loopback (new SQLite file), warms it up, runs one
 # bounded `herald-bench run`, and stops exactly the PID it started. Prints the median of RUNS runs and the ratio to the
 # baseline's median.
 #   ulimit -n 65536            # 10,000 idle connections need >10,000 descriptors in each process (or the hard limit, if lower)
-#   bash bench/compare.sh      # all scenarios, 3 runs each, 10 s per timed run
+#   bash bench/compare.sh      # all scenarios (fanout publish idle streams catchup), 3 runs each, 10 s per timed run
 #   RUNS=5 SECONDS_PER_RUN=10 SCENARIOS="fanout publish" bash bench/compare.sh
 #   JSON_OUT=/tmp/compare.jsonl bash bench/compare.sh   # also keep every run's JSON line
 set -euo pipefail
@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 runs=${RUNS:-3}
 seconds=${SECONDS_PER_RUN:-10}
 warmup=${WARMUP_SECONDS:-10}
-scenarios=${SCENARIOS:-fanout publish idle catchup}
+scenarios=${SCENARIOS:-fanout publish idle streams catchup}
 port=${PORT:-5197}
 url="http://127.0.0.1:$port"
 json_out=${JSON_OUT:-/dev/null}
@@ -56,11 +56,12 @@ stop() { kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true;
 field() { echo "$1" | grep -o "\"$2\":[-0-9.a-z]*" | head -1 | cut -d: -f2; }
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-# $1: label, $2: server kind, $3: JSON field for the headline figure, rest: herald-bench run options.
-# Sets $last_median; prints a table row (median, median p99, runs, ratio to $base_median when set).
+# $1: label, $2: server kind, $3: space-separated figures (JSON fields, or the derived deliveriesPerCpuSecond and
+# rssLeftPerSubscriberKiB), rest: herald-bench run options. Runs RUNS times; prints one table row per figure (median,
+# median p99, median server CPU seconds, ratio to the baseline's median of the same figure, runs, exact).
 measure() {
-  local label=$1 kind=$2 key=$3; shift 3
-  local values=() p99s=() exact=true
+  local label=$1 kind=$2 keys=$3; shift 3
+  local jsons=() exact=true
   for _ in $(seq 1 "$runs"); do
     start "$kind"
     # Warm-up outside the measured run: JIT and connection set-up of publish and delivery (and replay, for catch-up).
@@ -72,41 +73,75 @@ measure() {
     stop
     if [ -z "$json" ]; then echo "compare.sh: $label on $kind produced no result:" >&2; cat "$work/table.txt" >&2; exit 1; fi
     echo "{\"label\":\"$label\",\"kind\":\"$kind\",\"run\":$json}" >>"$json_out"
-    values+=("$(field "$json" "$key")")
-    p99s+=("$(field "$json" p99Ms)")
+    jsons+=("$json")
     [ "$(field "$json" exact)" = true ] || exact=false
   done
-  last_median=$(median "${values[@]}")
-  local ratio="-"
-  if [ -n "${base_median:-}" ] && [ "$kind" != baseline ]; then ratio=$(awk -v a="$last_median" -v b="$base_median" 'BEGIN { if (b > 0) printf "%.2f x", a / b; else print "-" }'); fi
-  printf '| %-44s | %-8s | %-19s | %12s | %9s | %-8s | %-30s | %s |\n' "$label" "$kind" "$key" "$last_median" "$(median "${p99s[@]}")" "$ratio" "$(IFS=' '; echo "${values[*]}")" "$exact"
+  local cpus=() p99s=()
+  for json in "${jsons[@]}"; do cpus+=("$(field "$json" serverCpuSeconds)"); p99s+=("$(field "$json" p99Ms)"); done
+  for key in $keys; do
+    local values=()
+    for json in "${jsons[@]}"; do values+=("$(figure "$json" "$key")"); done
+    local value_median ratio="-"
+    value_median=$(median "${values[@]}")
+    if [ "$kind" = baseline ]; then base_medians[$key]=$value_median
+    elif [ -n "${base_medians[$key]:-}" ]; then ratio=$(awk -v a="$value_median" -v b="${base_medians[$key]}" 'BEGIN { if (b > 0) printf "%.2f x", a / b; else print "-" }'); fi
+    printf '| %-44s | %-8s | %-24s | %12s | %9s | %8s | %-8s | %-30s | %s |\n' "$label" "$kind" "$key" "$value_median" "$(median "${p99s[@]}")" "$(median "${cpus[@]}" | awk '{ printf "%.2f", $1 }')" "$ratio" "$(IFS=' '; echo "${values[*]}")" "$exact"
+  done
 }
 
-# $1: label, $2: headline field, $3: herald kinds besides the baseline, rest: bench options. Baseline first, then ratios.
+# One figure of one run's JSON line: a field, or a figure derived from fields.
+figure() {
+  case $2 in
+    deliveriesPerCpuSecond) awk -v d="$(field "$1" deliveries)" -v c="$(field "$1" serverCpuSeconds)" 'BEGIN { if (c > 0) printf "%.0f", d / c; else print 0 }' ;;
+    rssLeftPerSubscriberKiB) awk -v e="$(field "$1" rssEndKiB)" -v b="$(field "$1" rssBeforeKiB)" -v n="$(field "$1" connected)" 'BEGIN { if (n > 0) printf "%.2f", (e - b) / n; else print 0 }' ;;
+    *) field "$1" "$2" ;;
+  esac
+}
+
+# $1: label, $2: figures, $3: herald kinds besides the baseline, rest: bench options. Baseline first, then ratios.
 compare() {
-  local label=$1 key=$2 kinds=$3; shift 3
-  base_median=""
-  measure "$label" baseline "$key" "$@"
-  base_median=$last_median
-  for kind in $kinds; do measure "$label" "$kind" "$key" "$@"; done
+  local label=$1 keys=$2 kinds=$3; shift 3
+  declare -gA base_medians=()
+  measure "$label" baseline "$keys" "$@"
+  for kind in $kinds; do measure "$label" "$kind" "$keys" "$@"; done
 }
 
-echo "| scenario | server | figure | median | median p99 ms | vs baseline | runs | exact |"
-echo "|---|---|---|---|---|---|---|---|"
+# The disk's bound for N closed-loop durable publishers: each waits for one fsync, so N ÷ (one O_DSYNC 4 KiB write).
+fsync_bound() {
+  local out seconds
+  out=$(dd if=/dev/zero of="$work/fsync.bin" bs=4096 count=500 oflag=dsync 2>&1 >/dev/null | tail -1)
+  rm -f "$work/fsync.bin"
+  seconds=$(echo "$out" | grep -o '[0-9.]* s,' | cut -d' ' -f1)
+  awk -v s="$seconds" 'BEGIN { l = s / 500; printf "| %-44s | %-8s | %-24s | %12.0f | %9.3f | %8s | %-8s | %-30s | %s |\n", "fsync bound: 8 ÷ one O_DSYNC 4 KiB write", "disk", "publishesPerSecond", 8 / l, l * 1000, "-", "-", "dd oflag=dsync, 500 writes", "-" }'
+}
+
+echo "| scenario | server | figure | median | median p99 ms | server CPU s | vs baseline | runs | exact |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for scenario in $scenarios; do
   case $scenario in
     fanout)
-      compare "fan-out 1,000 subs x 8 pubs offering 2,000/s" deliveriesPerSecond sqlite \
+      compare "fan-out 1,000 subs x 8 pubs offering 2,000/s" "deliveriesPerSecond deliveriesPerCpuSecond" "sqlite memory" \
         --scenario fanout --subscribers 1000 --publishers 8 --rate 2000 --duration "$seconds" ;;
     publish)
+      fsync_bound
       compare "publish, 8 closed-loop publishers, 200 B" publishesPerSecond "sqlite memory" \
-        --scenario publish --publishers 8 --duration "$seconds" ;;
+        --scenario publish --publishers 8 --duration "$seconds"
+      compare "publish, 64 closed-loop publishers, 200 B" publishesPerSecond "sqlite memory" \
+        --scenario publish --publishers 64 --duration "$seconds" ;;
     idle)
-      compare "idle 5,000 connections (KiB RSS each)" rssPerConnectionKiB sqlite --scenario idle --subscribers 5000 --duration 5
-      compare "idle 10,000 connections (KiB RSS each)" rssPerConnectionKiB sqlite --scenario idle --subscribers 10000 --duration 5 ;;
+      compare "idle 5,000 connections (KiB RSS each)" rssPerConnectionKiB "sqlite memory" --scenario idle --subscribers 5000 --duration 5
+      compare "idle 10,000 connections (KiB RSS each)" rssPerConnectionKiB "sqlite memory" --scenario idle --subscribers 10000 --duration 5
+      if [ "$(ulimit -n)" = unlimited ] || [ "$(ulimit -n)" -ge 20300 ]; then
+        compare "idle 20,000 connections (KiB RSS each)" rssPerConnectionKiB "sqlite memory" --scenario idle --subscribers 20000 --duration 5
+      else
+        echo "| idle 20,000 connections | - | skipped: ulimit -n is $(ulimit -n), needs about 20,300 | | | | | | |"
+      fi ;;
+    streams)
+      compare "10,000 streams, 1 subscriber each (KiB RSS per stream+sub)" "rssPerConnectionKiB rssLeftPerSubscriberKiB" "sqlite memory" \
+        --scenario idle --subscribers 10000 --stream-per-subscriber --duration 5 ;;
     catchup)
-      compare "catch-up 50,000 retained events" eventsPerSecond sqlite --scenario catchup --events 50000
-      compare "catch-up 1,000,000 retained events" eventsPerSecond sqlite --scenario catchup --events 1000000 ;;
+      compare "catch-up 50,000 retained events" "eventsPerSecond firstEventMs" "sqlite memory" --scenario catchup --events 50000
+      compare "catch-up 1,000,000 retained events" "eventsPerSecond firstEventMs" "sqlite memory" --scenario catchup --events 1000000 ;;
     *) echo "compare.sh: unknown scenario $scenario" >&2; exit 2 ;;
   esac
 done
