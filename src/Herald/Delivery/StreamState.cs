@@ -18,6 +18,7 @@ internal sealed class StreamState : IAppendObserver, IDisposable
 
     private TaskCompletionSource _wake = NewSource();
     private long _knownLast;
+    private long _readLast = -1;
     private readonly HashSet<SubscriptionCursor> _cursors = [];
     private long _lastAppendWake = long.MinValue / 2;
     private int _wakeScheduled;
@@ -54,6 +55,7 @@ internal sealed class StreamState : IAppendObserver, IDisposable
             if (!string.Equals(_epoch, epoch, StringComparison.Ordinal))
             {
                 Volatile.Write(ref _tail, new HotTail(_tail.Capacity, _tail.MaxBytes));
+                Volatile.Write(ref _readLast, -1);
                 Volatile.Write(ref _epoch, epoch);
             }
         }
@@ -67,6 +69,35 @@ internal sealed class StreamState : IAppendObserver, IDisposable
 
     /// <summary>The highest ID appended since this state was created; a cursor below it has something to read.</summary>
     public long KnownLast => Volatile.Read(ref _knownLast);
+
+    /// <summary>
+    /// The stream's last ID as this node knows it without asking the store, for a subscriber that starts live: the newest
+    /// <c>last</c> a store read gave since this state began observing the stream, or a later append it was told of.
+    /// False until one such read was recorded (<see cref="RecordLast"/>). Never above the store's last; it can be below
+    /// when an append is committed but not yet reported, and then the live subscriber receives that append too.
+    /// </summary>
+    public bool TryGetLiveLast(out long last)
+    {
+        long read = Volatile.Read(ref _readLast);
+        last = Math.Max(read, KnownLast);
+        return read >= 0;
+    }
+
+    /// <summary>Records the <c>last</c> of a store read made while this state observes the stream (after the hub's <c>Acquire</c>).</summary>
+    public void RecordLast(long last)
+    {
+        long seen = Volatile.Read(ref _readLast);
+        while (last > seen)
+        {
+            long previous = Interlocked.CompareExchange(ref _readLast, last, seen);
+            if (previous == seen)
+            {
+                return;
+            }
+
+            seen = previous;
+        }
+    }
 
     /// <summary>Completes at the next append, heartbeat tick, shutdown or disconnect. Take it before reading, so nothing slips between.</summary>
     public Task NextWake => Volatile.Read(ref _wake).Task;

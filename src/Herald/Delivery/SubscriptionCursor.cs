@@ -54,6 +54,12 @@ internal sealed class SubscriptionCursor
     /// <summary>The stream's last ID when the subscription started: what a replaying cursor is behind, before any new append.</summary>
     public long StreamLastAtStart { get; init; }
 
+    /// <summary>
+    /// Starts at the stream's last ID (no position was given): nothing in the store is after it that the hot tail will not
+    /// be told of, so the first pass reads the tail, and the store only when the tail cannot serve (see <see cref="RunCoreAsync"/>).
+    /// </summary>
+    public bool StartsLive { get; init; }
+
     /// <summary>The store's epoch this cursor's positions belong to (the one its <c>hello</c> named).</summary>
     public required string Epoch { get; set; }
 
@@ -73,7 +79,11 @@ internal sealed class SubscriptionCursor
     private async Task RunCoreAsync(CancellationToken aborted)
     {
         TimeProvider clock = _hub.TimeProvider;
-        bool readStore = true; // the first pass always asks the store: the hot tail only knows what came after it was created
+        // The first pass asks the store, since the hot tail only knows what came after it was created; except for a cursor
+        // that starts live: every append after its start is reported to the tail, and when the tail no longer holds what
+        // follows the cursor (or never did, for appends a distributed store's feed skipped while starting), the stream's
+        // known last is ahead of the cursor and the store is read below.
+        bool readStore = !StartsLive;
 
         while (!aborted.IsCancellationRequested)
         {

@@ -75,13 +75,18 @@ internal sealed partial class SubscribeEndpoint
             SubscriptionOutput response = SubscriptionOutput.ForOneStream(output, types, _hub.TimeProvider.GetTimestamp());
             string storeEpoch = _log.Epoch;
             state.EnsureEpoch(storeEpoch);
-            StreamInfo info = await _log.GetInfoAsync(name, aborted);
+            StreamInfo info = await SubscribeRequest.InfoAsync(_log, state, position, aborted);
             EventFrame.WriteRetry(output, (int)_options.Retry.TotalMilliseconds);
             ControlFrames.WriteHello(output, name, storeEpoch, info.Last);
             ResumePlan plan = SubscribeRequest.Resume(output, _metrics, stream: null, position, epoch, storeEpoch, info);
             Log.Subscribed(_logger, name, plan.OutcomeName, plan.Cursor);
 
-            var subscription = new SubscriptionCursor(_hub, _log, state, response, _metrics, _options, plan.Cursor) { StreamLastAtStart = info.Last, Epoch = storeEpoch };
+            var subscription = new SubscriptionCursor(_hub, _log, state, response, _metrics, _options, plan.Cursor)
+            {
+                StreamLastAtStart = info.Last,
+                Epoch = storeEpoch,
+                StartsLive = plan.Outcome == ResumeOutcome.Live,
+            };
             await output.FlushAsync(aborted);
             await subscription.RunAsync(aborted);
             Log.Unsubscribed(_logger, name, subscription.Position);

@@ -101,10 +101,14 @@ internal sealed partial class SubscribeManyEndpoint
         string storeEpoch = _log.Epoch;
         SubscriptionOutput output = SubscriptionOutput.ForSeveralStreams(context.Response.BodyWriter, types, _hub.TimeProvider.GetTimestamp());
         StreamInfo[] infos = new StreamInfo[streams.Length];
+        long?[] starts = new long?[streams.Length];
         for (int i = 0; i < streams.Length; i++)
         {
             states[i].EnsureEpoch(storeEpoch);
-            infos[i] = await _log.GetInfoAsync(streams[i], aborted);
+
+            // Each stream resumes after its own pair exactly as one stream would; one without a pair starts live.
+            starts[i] = positions is not null && positions.TryGetValue(streams[i], out long p) ? p : null;
+            infos[i] = await SubscribeRequest.InfoAsync(_log, states[i], starts[i], aborted);
         }
 
         EventFrame.WriteRetry(output.Pipe, (int)_options.Retry.TotalMilliseconds);
@@ -113,11 +117,14 @@ internal sealed partial class SubscribeManyEndpoint
         bool reset = false;
         for (int i = 0; i < streams.Length; i++)
         {
-            // Each stream resumes after its own pair exactly as one stream would; one without a pair starts live.
-            long? position = positions is not null && positions.TryGetValue(streams[i], out long p) ? p : null;
-            ResumePlan plan = SubscribeRequest.Resume(output.Pipe, _metrics, streams[i], position, epoch, storeEpoch, infos[i]);
+            ResumePlan plan = SubscribeRequest.Resume(output.Pipe, _metrics, streams[i], starts[i], epoch, storeEpoch, infos[i]);
             reset |= plan.Outcome == ResumeOutcome.Reset;
-            cursors.Add(new SubscriptionCursor(_hub, _log, states[i], output, _metrics, _options, plan.Cursor) { StreamLastAtStart = infos[i].Last, Epoch = storeEpoch });
+            cursors.Add(new SubscriptionCursor(_hub, _log, states[i], output, _metrics, _options, plan.Cursor)
+            {
+                StreamLastAtStart = infos[i].Last,
+                Epoch = storeEpoch,
+                StartsLive = plan.Outcome == ResumeOutcome.Live,
+            });
         }
 
         output.Follow(cursors);

@@ -88,6 +88,30 @@ internal static class SubscribeRequest
     }
 
     /// <summary>
+    /// The stream's state for <c>hello</c> and the resume decision. A subscriber that starts live needs only the stream's
+    /// last ID, which the stream's in-memory state knows once one subscriber has read it from the store: so thousands of
+    /// subscribers connecting to a watched stream cost no store read each (issue #14: on SQLite that read's garbage made
+    /// the GC keep more heap committed per idle connection). One that resumes from a position needs the oldest retained
+    /// ID as well, which only the store knows.
+    /// </summary>
+    public static ValueTask<StreamInfo> InfoAsync(IEventLog log, StreamState state, long? position, CancellationToken aborted)
+    {
+        if (position is null && state.TryGetLiveLast(out long last))
+        {
+            return new(new StreamInfo(null, last));
+        }
+
+        return ReadAsync(log, state, aborted);
+
+        static async ValueTask<StreamInfo> ReadAsync(IEventLog log, StreamState state, CancellationToken aborted)
+        {
+            StreamInfo info = await log.GetInfoAsync(state.Name, aborted).ConfigureAwait(false);
+            state.RecordLast(info.Last);
+            return info;
+        }
+    }
+
+    /// <summary>
     /// Decides where a stream's cursor starts (<see cref="ResumePlan"/>), writes the <c>reset</c> frame that calls for
     /// (naming <paramref name="stream"/> on a connection to several streams, else null) and records the resume.
     /// </summary>
