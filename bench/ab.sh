@@ -41,7 +41,7 @@ for _ in $(seq 1 "$runs"); do
     json=$("$herald_bench" run --server "$url" --server-pid "$pid" "$@" 2>/dev/null | tail -1) || true
     kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; pid=""
     rm -f "$work"/herald.db*
-    figures=$(echo "$json" | grep -o '"\(publishesPerSecond\|deliveriesPerSecond\|eventsPerSecond\|rssPerConnectionKiB\|p99Ms\|firstEventMs\|serverCpuSeconds\|exact\)":[^,}]*' | tr '\n' ' ')
+    figures=$(echo "$json" | grep -o '"\(publishesPerSecond\|deliveriesPerSecond\|eventsPerSecond\|rssPerConnectionKiB\|rssBeforeKiB\|rssEndKiB\|p99Ms\|firstEventMs\|serverCpuSeconds\|exact\)":[^,}]*' | tr '\n' ' ')
     echo "$variant $figures"
   done
 done

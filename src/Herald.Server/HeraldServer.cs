@@ -46,6 +46,7 @@ internal static class HeraldServer
         }
 
         builder.Services.AddHeraldPrometheus();
+        builder.Services.AddHostedService<IdleMemoryTrim>(); // a wave of departed subscribers gives its memory back
         configure?.Invoke(builder);
         WebApplication app = builder.Build();
         RequestSizeLimits.Use(app, settings.MaxRequestLineBytes, settings.MaxRequestHeadersBytes); // 414/431 as problem+json

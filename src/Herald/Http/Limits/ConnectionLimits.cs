@@ -31,6 +31,18 @@ internal sealed class ConnectionLimits
         _metrics = metrics;
     }
 
+    /// <summary>Subscriptions open now on this node.</summary>
+    public int Open
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _total;
+            }
+        }
+    }
+
     /// <summary>
     /// Takes a slot for the subscription, to be disposed when it ends; or answers the refusal itself and returns
     /// <see langword="null"/>.
