@@ -137,8 +137,9 @@ for scenario in $scenarios; do
         echo "| idle 20,000 connections | - | skipped: ulimit -n is $(ulimit -n), needs about 20,300 | | | | | | |"
       fi ;;
     streams)
+      # Held 12 s, and 12 s after they leave: herald-server looks for a wave of departures every 10 s (docs/operations.md).
       compare "10,000 streams, 1 subscriber each (KiB RSS per stream+sub)" "rssPerConnectionKiB rssLeftPerSubscriberKiB" "sqlite memory" \
-        --scenario idle --subscribers 10000 --stream-per-subscriber --duration 5 ;;
+        --scenario idle --subscribers 10000 --stream-per-subscriber --duration 12 ;;
     catchup)
       compare "catch-up 50,000 retained events" "eventsPerSecond firstEventMs" "sqlite memory" --scenario catchup --events 50000
       compare "catch-up 1,000,000 retained events" "eventsPerSecond firstEventMs" "sqlite memory" --scenario catchup --events 1000000 ;;
