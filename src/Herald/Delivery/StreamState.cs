@@ -84,20 +84,7 @@ internal sealed class StreamState : IAppendObserver, IDisposable
     }
 
     /// <summary>Records the <c>last</c> of a store read made while this state observes the stream (after the hub's <c>Acquire</c>).</summary>
-    public void RecordLast(long last)
-    {
-        long seen = Volatile.Read(ref _readLast);
-        while (last > seen)
-        {
-            long previous = Interlocked.CompareExchange(ref _readLast, last, seen);
-            if (previous == seen)
-            {
-                return;
-            }
-
-            seen = previous;
-        }
-    }
+    public void RecordLast(long last) => RaiseTo(ref _readLast, last);
 
     /// <summary>Completes at the next append, heartbeat tick, shutdown or disconnect. Take it before reading, so nothing slips between.</summary>
     public Task NextWake => Volatile.Read(ref _wake).Task;
@@ -152,20 +139,24 @@ internal sealed class StreamState : IAppendObserver, IDisposable
 
     public void Advance(long last)
     {
-        // A monotonic max: two appenders racing must never leave the lower of their IDs as the last known one.
-        long known = Volatile.Read(ref _knownLast);
-        while (last > known)
+        RaiseTo(ref _knownLast, last);
+        WakeForAppend();
+    }
+
+    /// <summary>A monotonic max: two writers racing must never leave the lower of their values.</summary>
+    private static void RaiseTo(ref long field, long value)
+    {
+        long seen = Volatile.Read(ref field);
+        while (value > seen)
         {
-            long found = Interlocked.CompareExchange(ref _knownLast, last, known);
-            if (found == known)
+            long found = Interlocked.CompareExchange(ref field, value, seen);
+            if (found == seen)
             {
-                break;
+                return;
             }
 
-            known = found;
+            seen = found;
         }
-
-        WakeForAppend();
     }
 
     /// <summary>Stops the pacing timer; the hub calls it when the stream's last subscriber leaves.</summary>
