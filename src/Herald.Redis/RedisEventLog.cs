@@ -105,6 +105,13 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
         }
 
         RedisReplicatedAppender? replicated = null;
+
+        // Why the connection failed, when it did: a command sent while the first connection attempt is still settling
+        // fails with "no connection is active" before the multiplexer has recorded the reason (a TLS certificate the
+        // system does not trust, a refused password), and the operator needs that reason.
+        var connectionFailed = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        EventHandler<ConnectionFailedEventArgs> onConnectionFailed = (_, e) => connectionFailed.TrySetResult(e.Exception);
+        redis.ConnectionFailed += onConnectionFailed;
         try
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -127,13 +134,56 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
+            string reason = await ConnectionFailureAsync(redis, ex, connectionFailed.Task, options.ConnectTimeout).ConfigureAwait(false);
             await CloseAsync(redis, owns, replicated).ConfigureAwait(false);
-            throw new EventLogUnavailableException($"Opening the Redis store ({Describe(options)}) failed: {ex.Message}", ex);
+            throw new EventLogUnavailableException($"Opening the Redis store ({Describe(options)}) failed: {ex.Message}{reason}", ex);
         }
         catch
         {
             await CloseAsync(redis, owns, replicated).ConfigureAwait(false);
             throw;
+        }
+        finally
+        {
+            redis.ConnectionFailed -= onConnectionFailed;
+        }
+    }
+
+    /// <summary>
+    /// The reason the connection failed, as " (reason)", when <paramref name="failure"/>'s message does not carry it: the
+    /// innermost exception it wraps, or else, when the multiplexer is not connected, the failure it reports within
+    /// <paramref name="wait"/>.
+    /// </summary>
+    private static async Task<string> ConnectionFailureAsync(IConnectionMultiplexer redis, Exception failure, Task<Exception?> reported, TimeSpan wait)
+    {
+        Exception? cause = Innermost(failure);
+        if (ReferenceEquals(cause, failure))
+        {
+            if (redis.IsConnected)
+            {
+                return "";
+            }
+
+            try
+            {
+                cause = Innermost(await reported.WaitAsync(wait).ConfigureAwait(false));
+            }
+            catch (TimeoutException)
+            {
+                return "";
+            }
+        }
+
+        return cause is null || failure.Message.Contains(cause.Message, StringComparison.Ordinal) ? "" : $" ({cause.Message})";
+
+        static Exception? Innermost(Exception? e)
+        {
+            while (e?.InnerException is not null)
+            {
+                e = e.InnerException;
+            }
+
+            return e;
         }
     }
 
