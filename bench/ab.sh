@@ -8,6 +8,8 @@
 #   A_DIR=… B_DIR=… bash bench/ab.sh sqlite --scenario idle --subscribers 5000 --duration 5
 #   A_DIR=/tmp/h B_DIR=/tmp/h B_ARGS="--delivery-window 20" bash bench/ab.sh sqlite --scenario fanout --subscribers 1000 --publishers 8 --rate 2000 --duration 10
 # A_ARGS / B_ARGS: extra server options for each side (one build, two settings).
+# A_ENV / B_ENV: environment assignments for each side's server, e.g. the GC mode:
+#   A_DIR=/tmp/h B_DIR=/tmp/h B_ENV=DOTNET_gcServer=0 WARMUP_SECONDS=0 bash bench/ab.sh sqlite --scenario idle --subscribers 5000 --duration 5
 # Prints one line per run with the headline figures of `herald-bench run`'s JSON line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,16 +30,19 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 for _ in $(seq 1 "$runs"); do
   for variant in A B; do
-    dir=$A_DIR; extra=${A_ARGS:-}
-    if [ "$variant" = B ]; then dir=$B_DIR; extra=${B_ARGS:-}; fi
+    dir=$A_DIR; extra=${A_ARGS:-}; envs=${A_ENV:-}
+    if [ "$variant" = B ]; then dir=$B_DIR; extra=${B_ARGS:-}; envs=${B_ENV:-}; fi
     target=$store; [ "$store" = sqlite ] && target="sqlite:$work/herald.db"
-    "$dir/Herald.Server" --urls "$url" --store "$target" --retention 2000000 --max-connections-per-ip 0 --max-connections 0 $extra >"$work/server.log" 2>&1 &
+    # shellcheck disable=SC2086 # $envs and $extra are lists of words
+    env $envs "$dir/Herald.Server" --urls "$url" --store "$target" --retention 2000000 --max-connections-per-ip 0 --max-connections 0 $extra >"$work/server.log" 2>&1 &
     pid=$!
     for _ in $(seq 1 200); do
       if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
       sleep 0.1
     done
-    "$herald_bench" run --scenario fanout --server "$url" --subscribers 50 --publishers 4 --rate 0 --duration "${WARMUP_SECONDS:-10}" >/dev/null 2>&1 || true
+    if [ "${WARMUP_SECONDS:-10}" != 0 ]; then
+      "$herald_bench" run --scenario fanout --server "$url" --subscribers 50 --publishers 4 --rate 0 --duration "${WARMUP_SECONDS:-10}" >/dev/null 2>&1 || true
+    fi
     json=$("$herald_bench" run --server "$url" --server-pid "$pid" "$@" 2>/dev/null | tail -1) || true
     kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; pid=""
     rm -f "$work"/herald.db*
