@@ -1,6 +1,6 @@
-using System.Globalization;
 using System.Text;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace Herald;
 
@@ -10,61 +10,54 @@ namespace Herald;
 /// </summary>
 internal sealed class ReadSession : IDisposable
 {
-    private readonly SqliteConnection _connection;
+    private readonly sqlite3 _db;
     private readonly RawStatement _read;
-    private readonly SqliteCommand _info;
-    private readonly SqliteParameter _infoStream;
-    private readonly SqliteCommand _ping;
-    private readonly SqliteCommand _list;
-    private readonly SqliteParameter _listAfter;
-    private readonly SqliteParameter _listMax;
+    private readonly RawStatement _info;
+    private readonly RawStatement _ping;
+    private readonly RawStatement _list;
     private string? _lastType;
     private byte[] _lastTypeUtf8 = [];
 
-    private ReadSession(SqliteConnection connection)
+    private ReadSession(sqlite3 db)
     {
-        _connection = connection;
+        _db = db;
 
         // One range scan of the primary key; the stream's row ID comes from the unique index in the same statement.
         // Native, bound by index and read as spans: this is the replay loop (see RawStatement).
         _read = new RawStatement(
-            connection,
+            db,
             "SELECT id, type, data FROM events WHERE stream_id = (SELECT stream_id FROM streams WHERE name = ?1) AND id > ?2 ORDER BY id LIMIT ?3");
 
         // MIN(id) over the primary key is one seek, not a scan.
-        _info = Prepare("SELECT s.last, (SELECT MIN(e.id) FROM events e WHERE e.stream_id = s.stream_id) FROM streams s WHERE s.name = $stream");
-        _infoStream = _info.Parameters.Add("$stream", SqliteType.Text);
-        _info.Prepare();
-
-        _ping = Prepare("SELECT 1");
-        _ping.Prepare();
+        _info = new RawStatement(db, "SELECT s.last, (SELECT MIN(e.id) FROM events e WHERE e.stream_id = s.stream_id) FROM streams s WHERE s.name = ?1");
+        _ping = new RawStatement(db, "SELECT 1");
 
         // Walks the unique index on name (BINARY collation: byte order, which is ordinal order for stream names' ASCII).
-        _list = Prepare(
-            "SELECT s.name, s.last, (SELECT MIN(e.id) FROM events e WHERE e.stream_id = s.stream_id) FROM streams s WHERE s.name > $after ORDER BY s.name LIMIT $max");
-        _listAfter = _list.Parameters.Add("$after", SqliteType.Text);
-        _listMax = _list.Parameters.Add("$max", SqliteType.Integer);
-        _list.Prepare();
+        _list = new RawStatement(
+            db,
+            "SELECT s.name, s.last, (SELECT MIN(e.id) FROM events e WHERE e.stream_id = s.stream_id) FROM streams s WHERE s.name > ?1 ORDER BY s.name LIMIT ?2");
     }
 
-    public static ReadSession Open(string connectionString, int busyTimeoutMilliseconds)
+    /// <summary>
+    /// Opens a read connection on the native handle, in SQLite's multi-thread mode (<c>SQLITE_OPEN_NOMUTEX</c>): a session
+    /// is used by one caller at a time, so the per-connection mutex that every column read would otherwise lock and
+    /// unlock (a tenth of a catch-up's CPU, docs/benchmarks.md) guards nothing.
+    /// </summary>
+    public static ReadSession Open(string path, int busyTimeoutMilliseconds)
     {
-        SqliteConnection connection = new(connectionString);
+        int rc = raw.sqlite3_open_v2(path, out sqlite3 db, raw.SQLITE_OPEN_READWRITE | raw.SQLITE_OPEN_NOMUTEX | raw.SQLITE_OPEN_PRIVATECACHE, null);
         try
         {
-            connection.Open();
-            using (SqliteCommand pragma = connection.CreateCommand())
-            {
-                // query_only: a read session can never write, whatever a future change sends through it.
-                pragma.CommandText = string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout={busyTimeoutMilliseconds}; PRAGMA query_only=1;");
-                pragma.ExecuteNonQuery();
-            }
+            SqliteException.ThrowExceptionForRC(rc, db);
+            SqliteException.ThrowExceptionForRC(raw.sqlite3_busy_timeout(db, busyTimeoutMilliseconds), db);
 
-            return new ReadSession(connection);
+            // query_only: a read session can never write, whatever a future change sends through it.
+            SqliteException.ThrowExceptionForRC(raw.sqlite3_exec(db, "PRAGMA query_only=1"), db);
+            return new ReadSession(db);
         }
         catch
         {
-            connection.Dispose();
+            db.Dispose();
             throw;
         }
     }
@@ -90,7 +83,7 @@ internal sealed class ReadSession : IDisposable
                 }
 
                 long id = _read.Int64(0);
-                string? type = _read.IsNull(1) ? null : TypeString(_read.Bytes(1));
+                string? type = _read.TryBytes(1, out ReadOnlySpan<byte> typeUtf8) ? TypeString(typeUtf8) : null;
                 events.Add(new StoredEvent(id, type, row.ToArray()));
                 if (bytes == maxBytes)
                 {
@@ -108,27 +101,40 @@ internal sealed class ReadSession : IDisposable
 
     public StreamInfo GetInfo(string stream)
     {
-        _infoStream.Value = stream;
-        using SqliteDataReader reader = _info.ExecuteReader();
-        if (!reader.Read())
+        try
         {
-            return new StreamInfo(null, 0);
-        }
+            _info.BindText(1, stream);
+            if (!_info.Step())
+            {
+                return new StreamInfo(null, 0);
+            }
 
-        long last = reader.GetInt64(0);
-        long? first = reader.IsDBNull(1) ? null : reader.GetInt64(1);
-        return new StreamInfo(first, last);
+            long last = _info.Int64(0);
+            long? first = _info.IsNull(1) ? null : _info.Int64(1);
+            return new StreamInfo(first, last);
+        }
+        finally
+        {
+            _info.Reset();
+        }
     }
 
     public List<StreamSummary> ListStreams(string? after, int max)
     {
-        _listAfter.Value = after ?? "";
-        _listMax.Value = max;
         List<StreamSummary> page = new(Math.Min(max, 1024));
-        using SqliteDataReader reader = _list.ExecuteReader();
-        while (reader.Read())
+        try
         {
-            page.Add(new StreamSummary(reader.GetString(0), reader.IsDBNull(2) ? null : reader.GetInt64(2), reader.GetInt64(1)));
+            _list.BindText(1, after ?? "");
+            _list.BindInt64(2, max);
+            while (_list.Step())
+            {
+                string name = Encoding.UTF8.GetString(_list.Bytes(0));
+                page.Add(new StreamSummary(name, _list.IsNull(2) ? null : _list.Int64(2), _list.Int64(1)));
+            }
+        }
+        finally
+        {
+            _list.Reset();
         }
 
         return page;
@@ -146,7 +152,17 @@ internal sealed class ReadSession : IDisposable
         return _lastType;
     }
 
-    public bool Ping() => Convert.ToInt64(_ping.ExecuteScalar(), CultureInfo.InvariantCulture) == 1;
+    public bool Ping()
+    {
+        try
+        {
+            return _ping.Step() && _ping.Int64(0) == 1;
+        }
+        finally
+        {
+            _ping.Reset();
+        }
+    }
 
     public void Dispose()
     {
@@ -154,13 +170,6 @@ internal sealed class ReadSession : IDisposable
         _info.Dispose();
         _ping.Dispose();
         _list.Dispose();
-        _connection.Dispose();
-    }
-
-    private SqliteCommand Prepare(string sql)
-    {
-        SqliteCommand command = _connection.CreateCommand();
-        command.CommandText = sql;
-        return command;
+        _db.Dispose(); // sqlite3_close_v2, after its statements are finalized
     }
 }

@@ -24,7 +24,6 @@ public sealed partial class SqliteEventLog : IEventLog
 
     private readonly SqliteEventLogOptions _options;
     private readonly ILogger _logger;
-    private readonly string _readConnectionString;
     private readonly AppendWatchers _watchers;
     private readonly ConcurrentQueue<ReadSession> _idleReadSessions = new();
     private readonly SemaphoreSlim _readSlots = new(s_maxReadSessions, s_maxReadSessions);
@@ -40,11 +39,10 @@ public sealed partial class SqliteEventLog : IEventLog
     private volatile bool _disposed;
     private long _commits;
 
-    private SqliteEventLog(SqliteEventLogOptions options, ILogger logger, string readConnectionString, SqliteConnection writeConnection, string epoch)
+    private SqliteEventLog(SqliteEventLogOptions options, ILogger logger, SqliteConnection writeConnection, string epoch)
     {
         _options = options;
         _logger = logger;
-        _readConnectionString = readConnectionString;
         Epoch = epoch;
         _watchers = new AppendWatchers((stream, ex) => Log.AppendedHandlerFailed(logger, ex, stream));
         _writer = new Writer(this, writeConnection);
@@ -85,8 +83,8 @@ public sealed partial class SqliteEventLog : IEventLog
 
         FileStream writerLock = TakeWriterLock(options.Path);
 
-        // The store pools its own read sessions (each keeps its prepared statements), so the provider's pool stays off:
-        // closing a session then really closes the file.
+        // The provider's pool stays off: closing the store then really closes the file (read sessions open their own
+        // native connections, see ReadSession.Open).
         string connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = options.Path,
@@ -121,7 +119,7 @@ public sealed partial class SqliteEventLog : IEventLog
             ExecutePragma(connection, "PRAGMA cache_size=-32768");
 
             string epoch = Schema.EnsureCreated(connection, options.Path);
-            var log = new SqliteEventLog(options, logger ?? (ILogger)NullLogger<SqliteEventLog>.Instance, connectionString, connection, epoch)
+            var log = new SqliteEventLog(options, logger ?? (ILogger)NullLogger<SqliteEventLog>.Instance, connection, epoch)
             {
                 SynchronousMode = synchronous,
                 JournalMode = journalMode,
@@ -396,7 +394,7 @@ public sealed partial class SqliteEventLog : IEventLog
 
         try
         {
-            return ReadSession.Open(_readConnectionString, (int)_options.BusyTimeout.TotalMilliseconds);
+            return ReadSession.Open(_options.Path, (int)_options.BusyTimeout.TotalMilliseconds);
         }
         catch (SqliteException ex)
         {
