@@ -130,6 +130,31 @@ public sealed class SqliteEventLogTests : IAsyncLifetime
         Assert.Equal(new StreamInfo(1, 40_000), await log.GetInfoAsync("s", default));
     }
 
+    // A page's small events are copied into shared buffers (one allocation per 64 KiB, not one per event); a read of one
+    // event must not hold such a buffer, and an event too large to share gets exactly its own bytes.
+    [Fact]
+    public async Task Read_SmallEventsShareBuffersButAOneEventReadAndALargeEventHoldOnlyTheirOwnBytes()
+    {
+        SqliteEventLog log = await OpenAsync(_directory.File("chunks.db"));
+        byte[] large = new byte[40_000];
+        new Random(7).NextBytes(large);
+        EventData[] events = [.. Enumerable.Range(0, 1_000).Select(i => Event($"small event {i:D4} " + new string('x', 180))), new EventData("big", large)];
+        await log.AppendAsync("s", events, null, default);
+
+        IReadOnlyList<StoredEvent> page = await log.ReadAsync("s", 0, 2_000, default);
+        Assert.Equal(events.Select(e => e.Data.ToArray()), page.Select(e => e.Data.ToArray()));
+        int buffers = page.Take(1_000).Select(e => Array(e.Data)).Distinct().Count();
+        Assert.InRange(buffers, 1, 4); // ~200 KB of small events in 64 KiB buffers
+        Assert.Equal(large.Length, Array(page[1_000].Data).Length);
+
+        IReadOnlyList<StoredEvent> one = await log.ReadAsync("s", 41, 1, default);
+        Assert.Equal(events[41].Data.ToArray(), one[0].Data.ToArray());
+        Assert.Equal(one[0].Data.Length, Array(one[0].Data).Length);
+
+        static byte[] Array(ReadOnlyMemory<byte> data) =>
+            System.Runtime.InteropServices.MemoryMarshal.TryGetArray(data, out ArraySegment<byte> segment) ? segment.Array! : throw new InvalidOperationException("not an array");
+    }
+
     [Fact]
     public async Task Append_CancelledWhileQueuedBeforeTheWriterTakesIt_AppendsNothing()
     {
