@@ -8,7 +8,7 @@ namespace Herald;
 /// and range read). Binding by index and reading spans skips the provider's per-execution reader, parameter lookup by
 /// name and copies. Measured on 2 cores against the same SQL through <see cref="SqliteCommand"/>: batches of 1,000
 /// 200-byte events went from ~125k to ~230k events/s, replay of 100k events from ~0.6M to ~1.2M events/s. Stepping and
-/// reading columns go through <see cref="NativeSqlite"/> (no reference counting per call).
+/// reading columns go through <see cref="NativeSqlite"/> (no reference counting per call) when it is available.
 /// Not thread-safe: one owner at a time.
 /// </summary>
 internal sealed class RawStatement : IDisposable
@@ -54,7 +54,7 @@ internal sealed class RawStatement : IDisposable
     /// <summary>Runs to the next row: <see langword="true"/> for a row, <see langword="false"/> when done; throws on an error.</summary>
     public bool Step()
     {
-        int rc = NativeSqlite.Step(_handle);
+        int rc = NativeSqlite.Available ? NativeSqlite.Step(_handle) : raw.sqlite3_step(_statement);
         if (rc == raw.SQLITE_ROW)
         {
             return true;
@@ -70,16 +70,22 @@ internal sealed class RawStatement : IDisposable
     }
 
     /// <summary>Makes the statement ready to run again and ends its read of the database (a WAL snapshot held open would stall checkpoints).</summary>
-    public void Reset() => _ = NativeSqlite.Reset(_handle); // its result repeats the last Step's error, already thrown
+    // Its result repeats the last Step's error, already thrown.
+    public void Reset() => _ = NativeSqlite.Available ? NativeSqlite.Reset(_handle) : raw.sqlite3_reset(_statement);
 
-    public long Int64(int column) => NativeSqlite.ColumnInt64(_handle, column);
+    public long Int64(int column) => NativeSqlite.Available ? NativeSqlite.ColumnInt64(_handle, column) : raw.sqlite3_column_int64(_statement, column);
 
-    public bool IsNull(int column) => NativeSqlite.ColumnType(_handle, column) == raw.SQLITE_NULL;
+    public bool IsNull(int column) => Type(column) == raw.SQLITE_NULL;
 
     /// <summary>The column's bytes (UTF-8 for text), valid until the next Step or Reset; empty for NULL.</summary>
     public unsafe ReadOnlySpan<byte> Bytes(int column)
     {
         // SQLite's order: the pointer first, then the length of what it points to.
+        if (!NativeSqlite.Available)
+        {
+            return raw.sqlite3_column_blob(_statement, column);
+        }
+
         nint bytes = NativeSqlite.ColumnBlob(_handle, column);
         return bytes == 0 ? [] : new ReadOnlySpan<byte>((void*)bytes, NativeSqlite.ColumnBytes(_handle, column));
     }
@@ -87,6 +93,12 @@ internal sealed class RawStatement : IDisposable
     /// <summary>The column's bytes, or <see langword="false"/> for NULL (one call for a value, where IsNull then Bytes are three).</summary>
     public unsafe bool TryBytes(int column, out ReadOnlySpan<byte> value)
     {
+        if (!NativeSqlite.Available)
+        {
+            value = raw.sqlite3_column_blob(_statement, column);
+            return !value.IsEmpty || Type(column) != raw.SQLITE_NULL;
+        }
+
         nint bytes = NativeSqlite.ColumnBlob(_handle, column);
         if (bytes != 0)
         {
@@ -96,8 +108,10 @@ internal sealed class RawStatement : IDisposable
 
         // A null pointer is NULL or a zero-length value: only the type tells them apart.
         value = [];
-        return NativeSqlite.ColumnType(_handle, column) != raw.SQLITE_NULL;
+        return Type(column) != raw.SQLITE_NULL;
     }
+
+    private int Type(int column) => NativeSqlite.Available ? NativeSqlite.ColumnType(_handle, column) : raw.sqlite3_column_type(_statement, column);
 
     public void Dispose()
     {

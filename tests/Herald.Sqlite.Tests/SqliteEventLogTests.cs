@@ -130,6 +130,15 @@ public sealed class SqliteEventLogTests : IAsyncLifetime
         Assert.Equal(new StreamInfo(1, 40_000), await log.GetInfoAsync("s", default));
     }
 
+    // With the package's own provider the per-row calls must bind to its library; if resolution broke, every read and
+    // insert would quietly fall back to the slower SQLitePCLRaw path (the conformance suite runs whichever is bound).
+    [Fact]
+    public void NativeCalls_WithThePackagesOwnProvider_AreBound()
+    {
+        Assert.Equal("e_sqlite3", SQLitePCL.raw.GetNativeLibraryName());
+        Assert.True(NativeSqlite.Available);
+    }
+
     // A page's small events are copied into shared buffers (one allocation per 64 KiB, not one per event); a read of one
     // event must not hold such a buffer, and an event too large to share gets exactly its own bytes.
     [Fact]
