@@ -80,12 +80,12 @@ internal sealed class RawStatement : IDisposable
     /// <summary>The column's bytes (UTF-8 for text), valid until the next Step or Reset; empty for NULL.</summary>
     public unsafe ReadOnlySpan<byte> Bytes(int column)
     {
-        // SQLite's order: the pointer first, then the length of what it points to.
         if (!NativeSqlite.Available)
         {
             return raw.sqlite3_column_blob(_statement, column);
         }
 
+        // SQLite's order: the pointer first, then the length of what it points to.
         nint bytes = NativeSqlite.ColumnBlob(_handle, column);
         return bytes == 0 ? [] : new ReadOnlySpan<byte>((void*)bytes, NativeSqlite.ColumnBytes(_handle, column));
     }
@@ -111,8 +111,6 @@ internal sealed class RawStatement : IDisposable
         return Type(column) != raw.SQLITE_NULL;
     }
 
-    private int Type(int column) => NativeSqlite.Available ? NativeSqlite.ColumnType(_handle, column) : raw.sqlite3_column_type(_statement, column);
-
     public void Dispose()
     {
         if (_disposed)
@@ -124,6 +122,8 @@ internal sealed class RawStatement : IDisposable
         _statement.DangerousRelease();
         _statement.Dispose();
     }
+
+    private int Type(int column) => NativeSqlite.Available ? NativeSqlite.ColumnType(_handle, column) : raw.sqlite3_column_type(_statement, column);
 
     private void Check(int rc)
     {
