@@ -4,7 +4,7 @@
 # bounded `herald-bench run`, and stops exactly the PID it started. Prints the median of RUNS runs and the ratio to the
 # baseline's median.
 #   ulimit -n 65536            # 10,000 idle connections need >10,000 descriptors in each process (or the hard limit, if lower)
-#   bash bench/compare.sh      # all scenarios (fanout publish idle streams catchup), 3 runs each, 10 s per timed run
+#   bash bench/compare.sh      # all scenarios (fanout publish idle margin streams catchup), 3 runs each, 10 s per timed run
 #   RUNS=5 SECONDS_PER_RUN=10 SCENARIOS="fanout publish" bash bench/compare.sh
 #   JSON_OUT=/tmp/compare.jsonl bash bench/compare.sh   # also keep every run's JSON line
 set -euo pipefail
@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 runs=${RUNS:-3}
 seconds=${SECONDS_PER_RUN:-10}
 warmup=${WARMUP_SECONDS:-10}
-scenarios=${SCENARIOS:-fanout publish idle streams catchup}
+scenarios=${SCENARIOS:-fanout publish idle margin streams catchup}
 port=${PORT:-5197}
 url="http://127.0.0.1:$port"
 json_out=${JSON_OUT:-/dev/null}
@@ -33,7 +33,8 @@ baseline=bench/Herald.Baseline/bin/Release/net10.0/Herald.Baseline
 herald_bench=src/Herald.Bench/bin/Release/net10.0/Herald.Bench
 work=$(mktemp -d)
 pid=""
-cleanup() { if [ -n "$pid" ]; then kill -KILL "$pid" 2>/dev/null || true; fi; rm -rf "$work"; }
+holder=""
+cleanup() { for p in $holder $pid; do kill -KILL "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 
 start() { # $1: baseline | sqlite | memory
@@ -59,6 +60,7 @@ median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1
 # $1: label, $2: server kind, $3: space-separated figures (JSON fields, or the derived deliveriesPerCpuSecond and
 # rssLeftPerSubscriberKiB), rest: herald-bench run options. Runs RUNS times; prints one table row per figure (median,
 # median p99, median server CPU seconds, ratio to the baseline's median of the same figure, runs, exact).
+# With hold=N set, N idle subscribers connect after the warm-up and stay through the measured run.
 measure() {
   local label=$1 kind=$2 keys=$3; shift 3
   local jsons=() exact=true
@@ -68,8 +70,14 @@ measure() {
     # Long enough for tiered compilation to finish with the hot paths (bench/redis-figures.sh has the measurement).
     "$herald_bench" run --scenario fanout --server "$url" --subscribers 50 --publishers 4 --rate 0 --duration "$warmup" >/dev/null 2>&1 || true
     if [ "$1" = --scenario ] && [ "$2" = catchup ]; then "$herald_bench" run --scenario catchup --server "$url" --events 20000 >/dev/null 2>&1 || true; fi
+    if [ -n "${hold:-}" ]; then
+      "$herald_bench" run --scenario idle --server "$url" --subscribers "$hold" --duration 30 >/dev/null 2>&1 &
+      holder=$!
+      sleep 12
+    fi
     local json
     json=$("$herald_bench" run --server "$url" --server-pid "$pid" "$@" 2>"$work/table.txt" | tail -1) || true
+    if [ -n "$holder" ]; then wait "$holder" || true; holder=""; fi
     stop
     if [ -z "$json" ]; then echo "compare.sh: $label on $kind produced no result:" >&2; cat "$work/table.txt" >&2; exit 1; fi
     echo "{\"label\":\"$label\",\"kind\":\"$kind\",\"run\":$json}" >>"$json_out"
@@ -136,6 +144,10 @@ for scenario in $scenarios; do
       else
         echo "| idle 20,000 connections | - | skipped: ulimit -n is $(ulimit -n), needs about 20,300 | | | | | | |"
       fi ;;
+    margin)
+      # One more idle connection's cost: 5,000 held while 5,000 more connect. The second batch's RSS per connection is
+      # free of what the warm-up left committed, which the one-batch idle rows count in.
+      hold=5000 compare "idle 5,000 -> 10,000 connections (KiB RSS each)" rssPerConnectionKiB "sqlite memory" --scenario idle --subscribers 5000 --duration 5 ;;
     streams)
       # Held 12 s, and 12 s after they leave: herald-server looks for a wave of departures every 10 s (docs/operations.md).
       compare "10,000 streams, 1 subscriber each (KiB RSS per stream+sub)" "rssPerConnectionKiB rssLeftPerSubscriberKiB" "sqlite memory" \
