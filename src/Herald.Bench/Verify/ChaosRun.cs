@@ -64,7 +64,7 @@ internal sealed class ChaosRun
                 keepDirectory = !result.Passed;
                 if (keepDirectory)
                 {
-                    _console.Line($"the store is kept for inspection in {directory}");
+                    _console.Line($"the store and every process's log (node-*.log, */redis-server.log) are kept for inspection in {directory}");
                 }
 
                 return result;

@@ -5,12 +5,16 @@ namespace Herald.Bench.Verify;
 
 /// <summary>
 /// A process this run started (a Herald node, redis-server): signalled by its own PID only, its output drained into a
-/// short tail for error messages, and killed when disposed. Every live one is also killed when herald-bench itself exits,
+/// short tail for error messages and, when a log file is given, appended to it (bounded in bytes: a failed run's kept
+/// directory then says what every process did), and killed when disposed. Every live one is also killed when herald-bench itself exits,
 /// whatever the reason (Ctrl+C, SIGTERM past the grace period), so a chaos run never leaves servers behind.
 /// </summary>
 internal sealed class ChildProcess : IDisposable
 {
     private const int TailLines = 40;
+
+    /// <summary>Bytes of output kept in a log file, over every start of the process; past it, one line says so.</summary>
+    private const long MaxLogBytes = 32L << 20;
     private static readonly TimeSpan s_pollInterval = TimeSpan.FromMilliseconds(50);
     private static readonly Lock s_liveLock = new();
     private static readonly HashSet<ChildProcess> s_live = [];
@@ -19,11 +23,15 @@ internal sealed class ChildProcess : IDisposable
     private readonly Process _process;
     private readonly Queue<string> _tail = new();
     private readonly Lock _tailLock = new();
+    private readonly StreamWriter? _log;
+    private long _logBytes;
 
-    private ChildProcess(Process process, string name)
+    private ChildProcess(Process process, string name, StreamWriter? log)
     {
         _process = process;
         Name = name;
+        _log = log;
+        _logBytes = log?.BaseStream.Length ?? 0;
     }
 
     public string Name { get; }
@@ -79,7 +87,8 @@ internal sealed class ChildProcess : IDisposable
         }
     }
 
-    public static ChildProcess Start(string name, string fileName, IEnumerable<string> arguments, string workingDirectory, IReadOnlyDictionary<string, string>? environment = null)
+    /// <summary>Starts <paramref name="fileName"/>; its output goes to the tail and, when <paramref name="logFile"/> is given, is appended there (the file is created when missing).</summary>
+    public static ChildProcess Start(string name, string fileName, IEnumerable<string> arguments, string workingDirectory, IReadOnlyDictionary<string, string>? environment = null, string? logFile = null)
     {
         ProcessStartInfo start = new(fileName)
         {
@@ -100,7 +109,8 @@ internal sealed class ChildProcess : IDisposable
         }
 
         Process process = new() { StartInfo = start };
-        ChildProcess child = new(process, name);
+        StreamWriter? log = logFile is null ? null : new StreamWriter(new FileStream(logFile, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete));
+        ChildProcess child = new(process, name, log);
         process.OutputDataReceived += (_, e) => child.Remember(e.Data);
         process.ErrorDataReceived += (_, e) => child.Remember(e.Data);
         lock (s_liveLock)
@@ -118,11 +128,14 @@ internal sealed class ChildProcess : IDisposable
             catch (System.ComponentModel.Win32Exception ex)
             {
                 process.Dispose();
+                log?.Dispose();
                 throw new InvalidOperationException($"cannot run {fileName}: {ex.Message}", ex);
             }
 
             s_live.Add(child);
         }
+
+        child.Remember(string.Create(CultureInfo.InvariantCulture, $"--- {DateTimeOffset.UtcNow:HH:mm:ss.fff} herald-bench started {name} as pid {process.Id}"), tail: false);
 
         // Read both pipes to the end: a child whose pipe fills up blocks on its next log line.
         process.BeginOutputReadLine();
@@ -200,6 +213,10 @@ internal sealed class ChildProcess : IDisposable
         }
 
         _process.Dispose();
+        lock (_tailLock)
+        {
+            _log?.Dispose();
+        }
     }
 
     private static void KillAllLive()
@@ -216,7 +233,7 @@ internal sealed class ChildProcess : IDisposable
         }
     }
 
-    private void Remember(string? line)
+    private void Remember(string? line, bool tail = true)
     {
         if (line is null)
         {
@@ -225,11 +242,38 @@ internal sealed class ChildProcess : IDisposable
 
         lock (_tailLock)
         {
-            _tail.Enqueue(line);
-            if (_tail.Count > TailLines)
+            if (tail)
             {
-                _tail.Dequeue();
+                _tail.Enqueue(line);
+                if (_tail.Count > TailLines)
+                {
+                    _tail.Dequeue();
+                }
             }
+
+            WriteLog(line);
+        }
+    }
+
+    private void WriteLog(string line)
+    {
+        if (_log is null || _logBytes > MaxLogBytes)
+        {
+            return;
+        }
+
+        try
+        {
+            // Characters, not bytes: near enough for a bound on a log that is mostly ASCII.
+            _logBytes += line.Length + 1;
+            _log.WriteLine(_logBytes > MaxLogBytes ? $"--- the log reached {MaxLogBytes >> 20} MiB; the rest is not kept" : line);
+
+            // A line at a time: the process may be killed, and herald-bench with it, at any moment.
+            _log.Flush();
+        }
+        catch (IOException)
+        {
+            // A full disk must not fail the run; the tail still holds the last lines.
         }
     }
 }

@@ -48,7 +48,7 @@ internal sealed class HeraldNode : IDisposable
             ["DOTNET_NOLOGO"] = "1",
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
         };
-        _process = ChildProcess.Start("Herald node " + Name, _launch.FileName, arguments, _workingDirectory, environment);
+        _process = ChildProcess.Start("Herald node " + Name, _launch.FileName, arguments, _workingDirectory, environment, Path.Combine(_workingDirectory, $"node-{Name}.log"));
 
         await _process.WaitUntilReadyAsync(
             IsReadyAsync,

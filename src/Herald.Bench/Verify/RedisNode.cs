@@ -56,7 +56,7 @@ internal sealed class RedisNode : IDisposable
             arguments.AddRange(["--replicaof", "127.0.0.1", primary.Port.ToString(CultureInfo.InvariantCulture)]);
         }
 
-        _process = ChildProcess.Start("redis-server", _executable, arguments, _directory);
+        _process = ChildProcess.Start("redis-server", _executable, arguments, _directory, logFile: Path.Combine(_directory, "redis-server.log"));
 
         await _process.WaitUntilReadyAsync(
             PingAsync,

@@ -81,11 +81,17 @@ public sealed class VerifyChaosTests
         // Seed 3 starts with a restart within the first two faults (a run of sqlite faults has two restarts in three).
         (int exit, JsonElement json, string output) = await RunAsync("--duration", "8", "--fault-interval", "2", "--seed", "3", "--server-command", "bash " + script);
 
-        DeleteKeptStore(output);
+        string kept = KeptDirectory(output);
+        string nodeLog = File.ReadAllText(Path.Combine(kept, "node-a.log"));
+        Directory.Delete(kept, recursive: true);
         Assert.True(exit == CliExitCodes.Failed, $"expected exit 1, got {exit}:\n{output}");
         Assert.False(json.GetProperty("passed").GetBoolean());
         long violations = json.GetProperty("lost").GetInt64() + json.GetProperty("duplicated").GetInt64() + json.GetProperty("resets").GetInt64();
         Assert.True(violations > 0, output);
+
+        // The failed run keeps each process's whole output beside the store, one start after another.
+        Assert.True(nodeLog.Split('\n').Count(l => l.Contains("herald-bench started Herald node a as pid", StringComparison.Ordinal)) >= 2, nodeLog);
+        Assert.Contains("Now listening on", nodeLog, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -112,18 +118,16 @@ public sealed class VerifyChaosTests
         Assert.Contains("--batch", error.ToString(), StringComparison.Ordinal);
     }
 
-    /// <summary>A failed run keeps its store for inspection and says where; this one failed on purpose.</summary>
-    private static void DeleteKeptStore(string output)
+    /// <summary>Where a failed run says it kept its store and the processes' logs (this one failed on purpose).</summary>
+    private static string KeptDirectory(string output)
     {
-        const string Marker = "the store is kept for inspection in ";
-        foreach (string line in output.Split('\n').Where(l => l.StartsWith(Marker, StringComparison.Ordinal)))
-        {
-            string path = line[Marker.Length..].Trim();
-            if (Path.GetFileName(path).StartsWith("herald-chaos-", StringComparison.Ordinal) && Directory.Exists(path))
-            {
-                Directory.Delete(path, recursive: true);
-            }
-        }
+        const string Marker = " are kept for inspection in ";
+        string? line = output.Split('\n').FirstOrDefault(l => l.Contains(Marker, StringComparison.Ordinal));
+        Assert.True(line is not null, $"no kept directory named:\n{output}");
+        string path = line[(line.IndexOf(Marker, StringComparison.Ordinal) + Marker.Length)..].Trim();
+        Assert.StartsWith("herald-chaos-", Path.GetFileName(path), StringComparison.Ordinal);
+        Assert.True(Directory.Exists(path), path);
+        return path;
     }
 
     private static async Task<(int Exit, JsonElement Json, string Output)> RunAsync(params string[] options)
