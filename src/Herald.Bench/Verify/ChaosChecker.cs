@@ -96,7 +96,10 @@ internal static class ChaosChecker
             lost += range.Count - delivered.CountInRange(range.First, range.Last);
         }
 
-        return new SubscriberVerdict(number, log.Count, log.HighestId, lost, duplicated, reordered, skips, mismatches, unacknowledged, log.GapFrames, log.Resets);
+        return new SubscriberVerdict(number, log.Count, log.HighestId, lost, duplicated, reordered, skips, mismatches, unacknowledged, log.GapFrames, log.Resets)
+        {
+            ResetFrames = log.ResetFrames,
+        };
     }
 
     /// <summary>ID → acknowledged key and "was this key acknowledged", for ranges sorted by ID; lookups in ID order are O(1).</summary>

@@ -31,6 +31,10 @@ internal static class ChaosReport
         foreach (SubscriberVerdict subscriber in verdict.Subscribers.Where(s => !s.Passed))
         {
             console.Line($"subscriber {subscriber.Subscriber}: {subscriber.Deliveries} deliveries up to ID {subscriber.HighestId}; lost {subscriber.Lost}, duplicated {subscriber.Duplicated}, reordered {subscriber.Reordered}, skips {subscriber.Skips}, payload mismatches {subscriber.PayloadMismatches}, gap frames {subscriber.GapFrames}, resets {subscriber.Resets}");
+            foreach (string reset in subscriber.ResetFrames)
+            {
+                console.Line($"subscriber {subscriber.Subscriber}: reset {reset}");
+            }
         }
 
         foreach (string failure in result.Failures)

@@ -74,8 +74,9 @@ internal sealed class ChaosSubscriber : IAsyncDisposable
                     case HeraldGap:
                         Log.AddGapFrame();
                         break;
-                    case HeraldReset:
-                        Log.AddReset();
+                    case HeraldReset reset:
+                        Log.AddReset(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                            $"at {DateTimeOffset.UtcNow:HH:mm:ss.fff} UTC: resuming from {reset.LastEventId}, the server's last ID {reset.Last}, epoch {reset.Epoch}"));
                         break;
                 }
             }

@@ -25,6 +25,9 @@ internal sealed record SubscriberVerdict(
     int GapFrames,
     int Resets)
 {
+    /// <summary>What the first <c>reset</c> frames said, and when.</summary>
+    public IReadOnlyList<string> ResetFrames { get; init; } = [];
+
     public bool Passed => Lost == 0 && Duplicated == 0 && Reordered == 0 && Skips == 0 && PayloadMismatches == 0 && GapFrames == 0 && Resets == 0;
 }
 

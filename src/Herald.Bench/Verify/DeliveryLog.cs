@@ -13,11 +13,13 @@ internal readonly record struct DeliveryRun(long FirstId, long FirstKey, long Co
 /// </summary>
 internal sealed class DeliveryLog
 {
+    private const int MaxResetFrames = 4;
     private readonly List<DeliveryRun> _runs = [];
     private long _count;
     private long _highest;
     private int _gapFrames;
     private int _resets;
+    private readonly List<string> _resetFrames = [];
 
     public IReadOnlyList<DeliveryRun> Runs => _runs;
 
@@ -31,6 +33,9 @@ internal sealed class DeliveryLog
 
     /// <summary><c>reset</c> frames: the server said the store was replaced (a new epoch).</summary>
     public int Resets => Volatile.Read(ref _resets);
+
+    /// <summary>What the first <c>reset</c> frames said, and when (to read beside the servers' logs); read after the loop has ended.</summary>
+    public IReadOnlyList<string> ResetFrames => _resetFrames;
 
     public void Add(long id, long key)
     {
@@ -57,5 +62,13 @@ internal sealed class DeliveryLog
 
     public void AddGapFrame() => Interlocked.Increment(ref _gapFrames);
 
-    public void AddReset() => Interlocked.Increment(ref _resets);
+    public void AddReset(string? detail = null)
+    {
+        if (detail is not null && _resetFrames.Count < MaxResetFrames)
+        {
+            _resetFrames.Add(detail);
+        }
+
+        Interlocked.Increment(ref _resets);
+    }
 }

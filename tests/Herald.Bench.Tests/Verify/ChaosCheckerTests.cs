@@ -153,13 +153,30 @@ public sealed class ChaosCheckerTests
         DeliveryLog gap = Deliver(Enumerable.Range(1, 3).Select(id => (id, KeyFor(acknowledged, id))));
         gap.AddGapFrame();
         DeliveryLog reset = Deliver(Enumerable.Range(1, 3).Select(id => (id, KeyFor(acknowledged, id))));
-        reset.AddReset();
+        reset.AddReset("resuming from 3, the server's last ID 2");
 
         ChaosVerdict verdict = ChaosChecker.Check(acknowledged, [gap, reset]);
 
         Assert.False(verdict.Passed);
         Assert.Equal(1, verdict.GapFrames);
         Assert.Equal(1, verdict.Resets);
+        Assert.Equal(["resuming from 3, the server's last ID 2"], verdict.Subscribers[1].ResetFrames);
+    }
+
+    [Fact]
+    public void Check_ManyResetFrames_CountsEveryOneAndKeepsTheFirstFourDetails()
+    {
+        AcknowledgedRange[] acknowledged = [Batch(1, 1, 0, 3)];
+        DeliveryLog log = Deliver(Enumerable.Range(1, 3).Select(id => (id, KeyFor(acknowledged, id))));
+        for (int i = 1; i <= 6; i++)
+        {
+            log.AddReset($"reset {i}");
+        }
+
+        ChaosVerdict verdict = ChaosChecker.Check(acknowledged, [log]);
+
+        Assert.Equal(6, verdict.Resets);
+        Assert.Equal(["reset 1", "reset 2", "reset 3", "reset 4"], verdict.Subscribers[0].ResetFrames);
     }
 
     [Fact]
