@@ -286,9 +286,10 @@ internal sealed partial class RedisChangeFeed
                 {
                     // With replicas to wait for, delivery follows the committed mark, not the counter: the appends past the
                     // mark are not on a replica yet (or their commit was lost), and are confirmed before anyone sees them.
+                    // From the primary only: a lagging replica's counter would look like lost writes (below what was delivered).
                     RedisValue[] values = _owner._confirm is null
-                        ? [await _owner._db.StringGetAsync(_lastKey).ConfigureAwait(false)]
-                        : await _owner._db.StringGetAsync([_lastKey, _committedKey]).ConfigureAwait(false);
+                        ? [await _owner._db.StringGetAsync(_lastKey, CommandFlags.DemandMaster).ConfigureAwait(false)]
+                        : await _owner._db.StringGetAsync([_lastKey, _committedKey], CommandFlags.DemandMaster).ConfigureAwait(false);
                     long counter = values[0].IsNull ? 0 : (long)values[0];
                     long last = values.Length == 1 || values[1].IsNull ? counter : Math.Min(counter, (long)values[1]);
                     if (last < counter)
@@ -443,7 +444,7 @@ internal sealed partial class RedisChangeFeed
                     // Up to the target only when waiting for replicas: past it lie appends no replica confirmed yet. Without
                     // replicas to wait for, everything in the log is committed, and one read takes all there is.
                     RedisValue end = _owner._confirm is null ? "+" : to.ToString(CultureInfo.InvariantCulture) + "-0";
-                    entries = await _owner._db.StreamRangeAsync(_logKey, "(" + from.ToString(CultureInfo.InvariantCulture) + "-0", end, PageSize).ConfigureAwait(false);
+                    entries = await _owner._db.StreamRangeAsync(_logKey, "(" + from.ToString(CultureInfo.InvariantCulture) + "-0", end, PageSize, flags: CommandFlags.DemandMaster).ConfigureAwait(false);
                     if (_failing)
                     {
                         _failing = false;

@@ -30,6 +30,7 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
     private readonly RedisReplicatedAppender? _replicated;
     private readonly RedisChangeFeed _feed;
     private readonly RedisFailoverGuard _guard;
+    private readonly PrimaryRediscovery _rediscovery;
     private readonly RedisSubscriberCounts _subscribers;
     private readonly Task _subscribersLoop;
     private readonly ConcurrentDictionary<Task, byte> _inFlight = new();
@@ -53,7 +54,8 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
         _indexKey = options.KeyPrefix + ":streams";
         _scriptSha = scriptSha;
         TimeProvider clock = options.Log.TimeProvider;
-        _guard = new RedisFailoverGuard(redis, _db, options.KeyPrefix + ":epoch", LastKey, epoch, clock, logger);
+        _rediscovery = new PrimaryRediscovery(redis, clock);
+        _guard = new RedisFailoverGuard(redis, _db, options.KeyPrefix + ":epoch", LastKey, epoch, _rediscovery, clock, logger);
         _feed = new RedisChangeFeed(redis, _db, options.KeyPrefix, clock, logger, _guard.See, OnCounterBelowDelivered, replicated is null ? null : RequestConfirm, _stopping.Token);
         _guardLoop = Task.Run(() => _guard.RunAsync(options.ReplicationCheckInterval, _feed.RefreshAll, _stopping.Token));
         _subscribers = new RedisSubscriberCounts(_db, options.KeyPrefix, clock, logger);
@@ -118,7 +120,7 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
             IDatabase db = redis.GetDatabase(options.Configuration.DefaultDatabase ?? -1);
             RedisKey epochKey = options.KeyPrefix + ":epoch";
             await db.StringSetAsync(epochKey, Guid.NewGuid().ToString("D"), when: When.NotExists).ConfigureAwait(false);
-            string epoch = (string?)await db.StringGetAsync(epochKey).ConfigureAwait(false)
+            string epoch = (string?)await db.StringGetAsync(epochKey, CommandFlags.DemandMaster).ConfigureAwait(false)
                 ?? throw new EventLogUnavailableException("Redis did not keep the store's epoch key (is it evicting keys?).");
             byte[] sha = await LoadScriptAsync(redis).ConfigureAwait(false);
             if (options.WaitReplicas > 0)
@@ -294,8 +296,9 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
     /// <remarks>
     /// When the node waits for replicas, <c>Last</c> is the stream's committed mark: appends a replica does not hold yet are
     /// not shown. When the counter is ahead of the mark (a commit in flight, or one a failover or a crash took), the node
-    /// first confirms the counter (<see cref="ConfirmAsync"/>), so that a client holding an ID the mark lost is not told it is
-    /// ahead of the stream; if the replicas do not answer, <c>Last</c> is the mark.
+    /// first confirms the counter (<see cref="ConfirmAsync"/>); if the replicas do not answer, <c>Last</c> is the mark and
+    /// <see cref="StreamInfo.Allocated"/> the counter, so that a client holding an ID the mark lost is not told it is ahead
+    /// of the stream. Read from the primary only: with none connected, the store is unavailable.
     /// </remarks>
     public Task<StreamInfo> GetInfoAsync(string stream, CancellationToken cancellationToken) => GetInfoAsync(stream, confirm: true, cancellationToken);
 
@@ -631,18 +634,27 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
         ThrowIfNoHashTag(stream);
         ThrowIfDisposed();
         long last;
+        long allocated;
         StreamEntry[] head;
         try
         {
-            Task<StreamEntry[]> first = _db.StreamRangeAsync(LogKey(stream), "-", "+", 1);
-            Task<RedisValue> counter = _db.StringGetAsync(LastKey(stream));
-            Task<RedisValue> committed = _replicated is null ? Task.FromResult(RedisValue.Null) : _db.StringGetAsync(CommittedKey(stream));
-            await Task.WhenAll(first, counter, committed).WaitAsync(cancellationToken).ConfigureAwait(false);
-            head = first.Result;
-            long allocated = counter.Result.IsNull ? 0 : (long)counter.Result;
+            // From the primary only: a replica may lag, and a client resuming from an ID a lagging replica has not seen yet
+            // would be told it is ahead of the stream (reset). With no primary known, the connection is asked who leads
+            // now (a promoted replica) and the read tried once more; with none, the store is unavailable (503) and the
+            // client retries, rather than being given a stale answer.
+            RedisValue committed;
+            try
+            {
+                (head, allocated, committed) = await ReadStateAsync(stream).WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (RedisConnectionException)
+            {
+                await _rediscovery.RequestAsync().WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                (head, allocated, committed) = await ReadStateAsync(stream).WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
 
             // No mark: a stream with no events, or one written before marks existed (all of it committed then).
-            last = committed.Result.IsNull ? allocated : Math.Min((long)committed.Result, allocated);
+            last = committed.IsNull ? allocated : Math.Min((long)committed, allocated);
             if (confirm && last < allocated)
             {
                 try
@@ -651,9 +663,12 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
                 }
                 catch (EventLogUnavailableException ex)
                 {
+                    // Until the replicas answer, readers see the mark; confirmed in the background as soon as they do.
                     Log.ConfirmFailed(_logger, ex, stream);
+                    RequestConfirm(stream);
                 }
             }
+
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
@@ -662,7 +677,17 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
 
         // The oldest entry may be one the mark does not reach yet: then nothing is shown.
         long? oldest = head.Length == 0 ? null : ParseId(head[0].Id);
-        return new StreamInfo(oldest <= last ? oldest : null, last);
+        return new StreamInfo(oldest <= last ? oldest : null, last) { Allocated = allocated > last ? allocated : null };
+    }
+
+    /// <summary>The stream's oldest entry, counter and committed mark, read from the primary in one round trip.</summary>
+    private async Task<(StreamEntry[] Head, long Counter, RedisValue Committed)> ReadStateAsync(string stream)
+    {
+        Task<StreamEntry[]> first = _db.StreamRangeAsync(LogKey(stream), "-", "+", 1, flags: CommandFlags.DemandMaster);
+        Task<RedisValue> counter = _db.StringGetAsync(LastKey(stream), CommandFlags.DemandMaster);
+        Task<RedisValue> committed = _replicated is null ? Task.FromResult(RedisValue.Null) : _db.StringGetAsync(CommittedKey(stream), CommandFlags.DemandMaster);
+        await Task.WhenAll(first, counter, committed).ConfigureAwait(false);
+        return (first.Result, counter.Result.IsNull ? 0 : (long)counter.Result, committed.Result);
     }
 
     /// <summary>
@@ -715,7 +740,7 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
                     await Task.Delay(delay, _options.Log.TimeProvider, _stopping.Token).ConfigureAwait(false);
                     try
                     {
-                        RedisValue[] values = await _db.StringGetAsync([LastKey(stream), CommittedKey(stream)]).ConfigureAwait(false);
+                        RedisValue[] values = await _db.StringGetAsync([LastKey(stream), CommittedKey(stream)], CommandFlags.DemandMaster).ConfigureAwait(false);
                         long counter = values[0].IsNull ? 0 : (long)values[0];
                         if (values[1].IsNull || (long)values[1] >= counter)
                         {

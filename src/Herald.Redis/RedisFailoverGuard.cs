@@ -67,10 +67,10 @@ internal sealed partial class RedisFailoverGuard : IDisposable
     private readonly PrimaryRediscovery _rediscovery;
     private volatile string _epoch;
 
-    public RedisFailoverGuard(IConnectionMultiplexer redis, IDatabase db, RedisKey epochKey, Func<string, RedisKey> lastKey, string epoch, TimeProvider clock, ILogger logger)
+    public RedisFailoverGuard(IConnectionMultiplexer redis, IDatabase db, RedisKey epochKey, Func<string, RedisKey> lastKey, string epoch, PrimaryRediscovery rediscovery, TimeProvider clock, ILogger logger)
     {
         _redis = redis;
-        _rediscovery = new PrimaryRediscovery(redis, clock);
+        _rediscovery = rediscovery;
         _db = db;
         _epochKey = epochKey;
         _lastKey = lastKey;
@@ -214,8 +214,9 @@ internal sealed partial class RedisFailoverGuard : IDisposable
             List<(string Stream, long Counter, long Mark)> lost = [];
             foreach (KeyValuePair<string, Mark>[] chunk in marks.Chunk(500))
             {
-                // Pipelined: one round trip's latency for each 500 marks.
-                Task<RedisValue>[] counters = [.. chunk.Select(m => _db.StringGetAsync(_lastKey(m.Key)))];
+                // Pipelined: one round trip's latency for each 500 marks. From the primary only: a lagging replica's
+                // counters would be taken for lost writes and move the store to a new epoch for nothing.
+                Task<RedisValue>[] counters = [.. chunk.Select(m => _db.StringGetAsync(_lastKey(m.Key), CommandFlags.DemandMaster))];
                 await Task.WhenAll(counters).ConfigureAwait(false);
                 for (int i = 0; i < chunk.Length; i++)
                 {
@@ -260,7 +261,10 @@ internal sealed partial class RedisFailoverGuard : IDisposable
     public async Task AdoptEpochAsync()
     {
         await _db.StringSetAsync(_epochKey, Guid.NewGuid().ToString("D"), when: When.NotExists).ConfigureAwait(false);
-        string? current = await _db.StringGetAsync(_epochKey).ConfigureAwait(false);
+
+        // From the primary only: a lagging replica may still hold the epoch before a move, and adopting it would reset
+        // every subscription twice.
+        string? current = await _db.StringGetAsync(_epochKey, CommandFlags.DemandMaster).ConfigureAwait(false);
         Adopt(current);
     }
 

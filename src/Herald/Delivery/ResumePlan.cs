@@ -20,8 +20,9 @@ internal readonly record struct ResumePlan(long Cursor, ResumeOutcome Outcome)
             return new(info.Last, ResumeOutcome.Live);
         }
 
-        // A client ahead of the stream, or holding another epoch's position, cannot be trusted: every retained event.
-        if (after > info.Last || (clientEpoch is not null && !string.Equals(clientEpoch, storeEpoch, StringComparison.Ordinal)))
+        // A client ahead of every ID the store gave, or holding another epoch's position, cannot be trusted: every retained
+        // event. One past Last but not past Allocated holds an ID whose confirmation a failover lost: it waits there.
+        if (after > Math.Max(info.Last, info.Allocated ?? 0) || (clientEpoch is not null && !string.Equals(clientEpoch, storeEpoch, StringComparison.Ordinal)))
         {
             return new((info.First ?? (info.Last + 1)) - 1, ResumeOutcome.Reset);
         }

@@ -44,6 +44,36 @@ public sealed class ResumePlanTests
         Assert.Equal(outcome, plan.OutcomeName);
     }
 
+    /// <summary>
+    /// A store that has given out IDs it does not show yet (Redis waiting for replicas): a client may hold one of them, shown
+    /// before a failover lost the record of its confirmation but not the events. It waits there; only past every given ID
+    /// is it ahead of the stream.
+    /// </summary>
+    [Theory]
+    [InlineData(12L, 12L, "exact", 0L)]  // holds the highest given ID
+    [InlineData(11L, 11L, "exact", 0L)]
+    [InlineData(10L, 10L, "exact", 0L)]  // caught up with what is shown
+    [InlineData(13L, 0L, "reset", 10L)]  // past every given ID: every shown event again
+    public void Decide_PositionGivenButNotYetShown_WaitsThereInsteadOfReset(long position, long cursor, string outcome, long replay)
+    {
+        var info = new StreamInfo(1, 10) { Allocated = 12 };
+
+        ResumePlan plan = ResumePlan.Decide(position, null, Epoch, info);
+
+        Assert.Equal(cursor, plan.Cursor);
+        Assert.Equal(outcome, plan.OutcomeName);
+        Assert.Equal(replay, ResumePlan.EventsToReplay(plan.Cursor, info));
+    }
+
+    [Fact]
+    public void Decide_PositionGivenButNotYetShownInAnotherEpoch_IsReset()
+    {
+        ResumePlan plan = ResumePlan.Decide(11, "other", Epoch, new StreamInfo(1, 10) { Allocated = 12 });
+
+        Assert.Equal(ResumeOutcome.Reset, plan.Outcome);
+        Assert.Equal(0, plan.Cursor);
+    }
+
     [Theory]
     [InlineData(10L, 1L, 10L, 0L)]   // live or caught up
     [InlineData(0L, 1L, 10L, 10L)]   // from the start
