@@ -668,7 +668,6 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
                     RequestConfirm(stream);
                 }
             }
-
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
