@@ -106,7 +106,8 @@ internal sealed class ChaosCluster : IDisposable
     /// <summary>
     /// SIGKILL to the primary, restarted at once on its own AOF as the primary again (no failover: as a supervisor
     /// restarting a crashed process would); the replica, which kept its configuration, reconnects and synchronizes again.
-    /// Returns once the replica's link is up, so that appends waiting for it succeed again.
+    /// Returns once the replica's link is up, so that appends waiting for it succeed again, and every Herald node answers
+    /// <c>/readyz</c> again (it has reconnected to the primary by itself).
     /// </summary>
     public async Task<RedisRestart> RestartRedisPrimaryAsync(CancellationToken cancellationToken)
     {
@@ -119,8 +120,19 @@ internal sealed class ChaosCluster : IDisposable
         await replica.WaitForLinkAsync(up: false, LinkDownTimeout, cancellationToken).ConfigureAwait(false);
         await primary.StartAsync(primary: null, cancellationToken).ConfigureAwait(false);
         TimeSpan restarted = sinceKill.Elapsed;
-        await replica.WaitForLinkAsync(up: true, StartTimeout, cancellationToken).ConfigureAwait(false);
-        return new RedisRestart(primary, killed, replica, restarted, sinceKill.Elapsed);
+        Task<TimeSpan> reconnect = WaitForNodesAsync(sinceKill, "after the Redis restart", cancellationToken);
+        try
+        {
+            await replica.WaitForLinkAsync(up: true, StartTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await ((Task)reconnect).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            throw;
+        }
+
+        TimeSpan relinked = sinceKill.Elapsed;
+        return new RedisRestart(primary, killed, replica, restarted, relinked, await reconnect.ConfigureAwait(false));
     }
 
     /// <summary>
@@ -145,7 +157,7 @@ internal sealed class ChaosCluster : IDisposable
         Stopwatch promoted = Stopwatch.StartNew();
 
         // The nodes follow while the old primary comes back: both are part of the recovery, timed apart.
-        Task<TimeSpan> follow = WaitForNodesAsync(promoted, cancellationToken);
+        Task<TimeSpan> follow = WaitForNodesAsync(promoted, "after the Redis failover", cancellationToken);
         try
         {
             await primary.StartAsync(replica, cancellationToken).ConfigureAwait(false);
@@ -191,9 +203,9 @@ internal sealed class ChaosCluster : IDisposable
         RedisPrimary is { } primary && RedisReplica is { } replica ? (primary, replica) : throw new InvalidOperationException("This run has no Redis.");
 
     /// <summary>Waits until every node answers <c>/readyz</c> (it reaches a primary), each for at most <see cref="FollowTimeout"/>; the time since <paramref name="since"/> started.</summary>
-    private async Task<TimeSpan> WaitForNodesAsync(Stopwatch since, CancellationToken cancellationToken)
+    private async Task<TimeSpan> WaitForNodesAsync(Stopwatch since, string after, CancellationToken cancellationToken)
     {
-        await Task.WhenAll(Nodes.Select(node => node.WaitUntilReadyAsync(FollowTimeout, "after the Redis failover", cancellationToken))).ConfigureAwait(false);
+        await Task.WhenAll(Nodes.Select(node => node.WaitUntilReadyAsync(FollowTimeout, after, cancellationToken))).ConfigureAwait(false);
         return since.Elapsed;
     }
 
@@ -216,9 +228,10 @@ internal sealed class ChaosCluster : IDisposable
 
 /// <summary>
 /// What <see cref="ChaosCluster.RestartRedisPrimaryAsync"/> did: the primary's PID before and after, and, from the kill,
-/// when the restarted primary answered PING (its AOF replayed) and when the replica was linked to it again.
+/// when the restarted primary answered PING (its AOF replayed), when the replica was linked to it again and when every node
+/// answered /readyz again.
 /// </summary>
-internal sealed record RedisRestart(RedisNode Primary, int? KilledPid, RedisNode Replica, TimeSpan Restarted, TimeSpan Relinked);
+internal sealed record RedisRestart(RedisNode Primary, int? KilledPid, RedisNode Replica, TimeSpan Restarted, TimeSpan Relinked, TimeSpan NodesReady);
 
 /// <summary>
 /// What <see cref="ChaosCluster.FailOverRedisAsync"/> did: the killed primary's PID, the process now a replica on its port

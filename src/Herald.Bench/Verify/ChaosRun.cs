@@ -260,7 +260,8 @@ internal sealed class ChaosRun
             {
                 RedisRestart restart = await cluster.RestartRedisPrimaryAsync(cancellationToken).ConfigureAwait(false);
                 return $"redis-server: SIGKILL primary pid {restart.KilledPid} on :{restart.Primary.Port}, restarted on its AOF as pid {restart.Primary.Pid} " +
-                    $"(answering {restart.Restarted.TotalSeconds:0.0} s after the kill), replica pid {restart.Replica.Pid} on :{restart.Replica.Port} linked to it again after {restart.Relinked.TotalSeconds:0.0} s";
+                    $"(answering {restart.Restarted.TotalSeconds:0.0} s after the kill), replica pid {restart.Replica.Pid} on :{restart.Replica.Port} linked to it again after {restart.Relinked.TotalSeconds:0.0} s, " +
+                    $"the nodes ready again after {restart.NodesReady.TotalSeconds:0.0} s";
             }
 
             case FaultKind.RedisFailover:
