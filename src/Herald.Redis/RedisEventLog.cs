@@ -831,6 +831,9 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
         return sha ?? throw new EventLogUnavailableException("No Redis primary is connected to load the append script on.");
     }
 
+    private const int ReconnectBackOffMs = 500;
+    private const int MaxReconnectBackOffMs = 2_000;
+
     internal static ConfigurationOptions Configure(RedisEventLogOptions options, TimeSpan commandTimeout, bool failFast)
     {
         ConfigurationOptions config = options.Configuration.Clone();
@@ -839,6 +842,12 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
         config.AsyncTimeout = (int)commandTimeout.TotalMilliseconds;
         config.SyncTimeout = (int)commandTimeout.TotalMilliseconds;
         config.ConnectRetry = 1;
+
+        // A Redis restarted by its supervisor answers within a second or two, and until a node reconnects its publishes
+        // get 503. The library's default waits half the connect timeout and more between attempts (2.5-10 s with 5 s);
+        // attempts 0.5-2 s apart find it at the next heartbeat or the one after, and a long outage costs one connection
+        // attempt per endpoint every 2 s.
+        config.ReconnectRetryPolicy = new ExponentialRetry(ReconnectBackOffMs, MaxReconnectBackOffMs);
         config.ClientName ??= "herald";
         config.AllowAdmin = true; // CONFIG GET, for the persistence check at open; INFO, for the failover guard
         if (failFast)
