@@ -25,6 +25,7 @@ internal sealed class ChildProcess : IDisposable
     private readonly Lock _tailLock = new();
     private readonly StreamWriter? _log;
     private long _logBytes;
+    private bool _logClosed;
 
     private ChildProcess(Process process, string name, StreamWriter? log)
     {
@@ -215,6 +216,8 @@ internal sealed class ChildProcess : IDisposable
         _process.Dispose();
         lock (_tailLock)
         {
+            // Output callbacks can still come after the timed wait above; they find the log closed.
+            _logClosed = true;
             _log?.Dispose();
         }
     }
@@ -257,7 +260,7 @@ internal sealed class ChildProcess : IDisposable
 
     private void WriteLog(string line)
     {
-        if (_log is null || _logBytes > MaxLogBytes)
+        if (_log is null || _logClosed || _logBytes > MaxLogBytes)
         {
             return;
         }
