@@ -10,25 +10,26 @@ namespace Herald;
 internal sealed class PrimaryRediscovery(IConnectionMultiplexer redis, TimeProvider clock)
 {
     private static readonly TimeSpan s_interval = TimeSpan.FromSeconds(1);
+    private readonly Lock _lock = new();
     private long _last;
     private Task _latest = Task.CompletedTask;
 
     /// <summary>
-    /// Reconfigures the connection unless that was asked less than a second ago; then returns that reconfiguration, so a
-    /// caller that retries once it completes sees what it found.
+    /// Reconfigures the connection, unless a reconfiguration is still running or started less than a second ago; then
+    /// returns that one, so a caller that retries once it completes sees what it found.
     /// </summary>
     public Task RequestAsync()
     {
-        long now = clock.GetTimestamp();
-        long last = Interlocked.Read(ref _last);
-        bool due = last == 0 || clock.GetElapsedTime(last, now) >= s_interval;
-        if (due && Interlocked.CompareExchange(ref _last, now, last) == last)
+        lock (_lock)
         {
-            Task started = redis.ConfigureAsync();
-            Volatile.Write(ref _latest, started);
-            return started;
-        }
+            long now = clock.GetTimestamp();
+            if (_latest.IsCompleted && (_last == 0 || clock.GetElapsedTime(_last, now) >= s_interval))
+            {
+                _last = now;
+                _latest = redis.ConfigureAsync();
+            }
 
-        return Volatile.Read(ref _latest);
+            return _latest;
+        }
     }
 }

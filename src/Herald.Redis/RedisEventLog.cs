@@ -134,7 +134,7 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
             Log.Opened(log, endpoints, options.KeyPrefix, epoch, options.WaitReplicas);
             return store;
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (ex is RedisException or RedisCommandException or TimeoutException)
         {
             string reason = await ConnectionFailureAsync(redis, ex, connectionFailed.Task, options.ConnectTimeout).ConfigureAwait(false);
             await CloseAsync(redis, owns, replicated).ConfigureAwait(false);
@@ -391,7 +391,7 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
             await _guard.AdoptEpochAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
             return true;
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (ex is RedisException or RedisCommandException or TimeoutException)
         {
             return false;
         }
@@ -647,9 +647,10 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
             {
                 (head, allocated, committed) = await ReadStateAsync(stream).WaitAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (RedisConnectionException)
+            catch (Exception ex) when (ex is RedisConnectionException or RedisCommandException)
             {
-                await _rediscovery.RequestAsync().WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                // Bounded: with Redis down, the reconfiguration can take the connect timeout, and the answer is a 503 anyway.
+                await _rediscovery.RequestAsync().WaitAsync(s_rediscoveryWait, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 (head, allocated, committed) = await ReadStateAsync(stream).WaitAsync(cancellationToken).ConfigureAwait(false);
             }
 
@@ -669,7 +670,7 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
                 }
             }
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (ex is RedisException or RedisCommandException or TimeoutException)
         {
             throw Unavailable($"Reading stream '{stream}' from Redis failed", ex);
         }
@@ -750,7 +751,7 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
                         Log.Confirmed(_logger, stream, committed);
                         return;
                     }
-                    catch (Exception ex) when (ex is EventLogUnavailableException or RedisException or TimeoutException)
+                    catch (Exception ex) when (ex is EventLogUnavailableException or RedisException or RedisCommandException or TimeoutException)
                     {
                         Log.ConfirmFailed(_logger, ex, stream);
                         delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
@@ -777,7 +778,7 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
             {
                 await _guard.FenceAsync($"stream '{stream}' went back from {delivered} to {counter}").ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            catch (Exception ex) when (ex is RedisException or RedisCommandException or TimeoutException)
             {
                 Log.AppendFailed(_logger, ex, stream, 0);
             }
@@ -831,6 +832,7 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
         return sha ?? throw new EventLogUnavailableException("No Redis primary is connected to load the append script on.");
     }
 
+    private static readonly TimeSpan s_rediscoveryWait = TimeSpan.FromSeconds(1);
     private const int ReconnectBackOffMs = 500;
     private const int MaxReconnectBackOffMs = 2_000;
 
