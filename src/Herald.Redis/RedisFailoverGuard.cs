@@ -158,11 +158,20 @@ internal sealed partial class RedisFailoverGuard : IDisposable
         var offsets = new Dictionary<string, long>(StringComparer.Ordinal);
         var replicated = new Dictionary<string, long>(StringComparer.Ordinal);
         bool changed = false;
+        bool demoted = false;
         foreach (IServer server in primaries)
         {
             string endpoint = server.EndPoint.ToString() ?? "?";
             string info = await server.InfoRawAsync("replication").ConfigureAwait(false) ?? "";
             Replication replication = Replication.Parse(info);
+            if (replication.IsReplica)
+            {
+                // Demoted in place (a switchover): the connection still takes it for the primary, and reads sent to the
+                // primary only would be answered by a replica. Who leads now is asked below.
+                demoted = true;
+                continue;
+            }
+
             if (_primaries.TryGetValue(endpoint, out PrimaryState? known))
             {
                 if (!string.Equals(known.ReplicationId, replication.ReplicationId, StringComparison.Ordinal))
@@ -184,6 +193,11 @@ internal sealed partial class RedisFailoverGuard : IDisposable
             _primaries[endpoint] = new PrimaryState(replication.ReplicationId, hadReplicas, generation);
             offsets[endpoint] = replication.Offset;
             replicated[endpoint] = replication.ReplicaOffsets.Count > 0 ? replication.ReplicaOffsets.Min() : hadReplicas ? -1 : long.MaxValue;
+        }
+
+        if (demoted)
+        {
+            await _rediscovery.RequestAsync().ConfigureAwait(false);
         }
 
         _polls.Add(new Poll(generation, now, offsets));
@@ -328,17 +342,22 @@ internal sealed partial class RedisFailoverGuard : IDisposable
     private sealed record Poll(long Generation, long Timestamp, Dictionary<string, long> Offsets);
 
     /// <summary>The parts of <c>INFO replication</c> the guard reads.</summary>
-    internal sealed record Replication(string ReplicationId, long Offset, IReadOnlyList<long> ReplicaOffsets)
+    internal sealed record Replication(string ReplicationId, long Offset, IReadOnlyList<long> ReplicaOffsets, bool IsReplica = false)
     {
         public static Replication Parse(string info)
         {
             string id = "";
             long offset = 0;
+            bool isReplica = false;
             List<long> replicas = [];
             foreach (string raw in info.Split('\n'))
             {
                 string line = raw.TrimEnd('\r');
-                if (line.StartsWith("master_replid:", StringComparison.Ordinal))
+                if (line.StartsWith("role:", StringComparison.Ordinal))
+                {
+                    isReplica = line["role:".Length..] == "slave";
+                }
+                else if (line.StartsWith("master_replid:", StringComparison.Ordinal))
                 {
                     id = line["master_replid:".Length..];
                 }
@@ -358,7 +377,7 @@ internal sealed partial class RedisFailoverGuard : IDisposable
                 }
             }
 
-            return new Replication(id, offset, replicas);
+            return new Replication(id, offset, replicas, isReplica);
         }
 
         private static string? Field(string line, string name)
