@@ -12,7 +12,10 @@ public sealed record RedisEventLogOptions
         Configuration = configuration;
     }
 
-    /// <summary>Endpoints, password, TLS and database. The store copies it and sets its own timeouts on the copy.</summary>
+    /// <summary>
+    /// Endpoints, password, TLS and database. The store copies it and sets its own timeouts, backlog and reconnect policies
+    /// on the copy (reconnect attempts 0.5-2 s apart), whatever this one holds.
+    /// </summary>
     public ConfigurationOptions Configuration { get; init; }
 
     /// <summary>Retention, idempotency window and clock, as for every store.</summary>

@@ -132,6 +132,12 @@ internal sealed class ChildProcess : IDisposable
                 log?.Dispose();
                 throw new InvalidOperationException($"cannot run {fileName}: {ex.Message}", ex);
             }
+            catch
+            {
+                process.Dispose();
+                log?.Dispose();
+                throw;
+            }
 
             s_live.Add(child);
         }
