@@ -536,9 +536,17 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
             Observe(index);
             Log.AppendFailed(_logger, ex, stream, count);
 
-            // A command that could not be sent (no connection) did nothing; one that was sent and not answered in time
-            // may have run (docs/protocol.md "Operations").
-            bool notSent = ex is RedisConnectionException { FailureType: ConnectionFailureType.UnableToConnect } ||
+            // A server that answers READONLY was demoted in place (a switchover) while the connection still takes it for the
+            // primary: ask who leads now, rather than sending it every append until the library's next check (a minute).
+            bool readOnly = IsReadOnlyReply(ex);
+            if (readOnly)
+            {
+                _ = _rediscovery.RequestAsync();
+            }
+
+            // A command that could not be sent (no connection) did nothing, nor did a script a replica refused; one that was
+            // sent and not answered in time may have run (docs/protocol.md "Operations").
+            bool notSent = readOnly || ex is RedisConnectionException { FailureType: ConnectionFailureType.UnableToConnect } ||
                 (ex is RedisConnectionException && ex.Message.Contains("No connection is active", StringComparison.Ordinal));
             throw notSent
                 ? Unavailable($"Appending to stream '{stream}' in Redis failed", ex)
@@ -872,6 +880,10 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
 
     // Every key of a stream carries the stream's name as its hash tag, so the script's keys share a Redis Cluster slot.
     private RedisKey StreamKey(string stream, string suffix) => $"{_options.KeyPrefix}:{{{stream}}}:{suffix}";
+
+    /// <summary>A replica's refusal of a write (<c>-READONLY</c>): the command did nothing.</summary>
+    internal static bool IsReadOnlyReply(Exception ex) =>
+        ex is RedisServerException && ex.Message.StartsWith("READONLY", StringComparison.Ordinal);
 
     internal static long ParseId(RedisValue id)
     {

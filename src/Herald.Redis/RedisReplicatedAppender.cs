@@ -166,6 +166,11 @@ internal sealed partial class RedisReplicatedAppender : IAsyncDisposable
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException)
             {
+                if (RedisEventLog.IsReadOnlyReply(ex))
+                {
+                    _ = _rediscovery.RequestAsync(); // demoted in place (a switchover): who leads now?
+                }
+
                 // Surfaced to AppendCoreAsync, which tells "not sent" from "may have run" (and retries NOSCRIPT).
                 pending.Done.TrySetException(ex);
                 continue;

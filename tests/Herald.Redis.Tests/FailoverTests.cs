@@ -204,6 +204,46 @@ public sealed class FailoverTests
     }
 
     /// <summary>
+    /// A planned switchover (Redis's <c>FAILOVER</c>: writes paused until the replica has caught up, then the two swap
+    /// roles, both processes staying up): nothing is lost, so IDs continue, the epoch stays, and subscribers on both sides
+    /// of it get every event once, with no <c>reset</c>. The node keeps a connection to the old primary, which now answers
+    /// as a replica; it finds the new primary by itself.
+    /// </summary>
+    [Fact]
+    public async Task Switchover_BothServersStayUp_NodeFollowsIdsContinueSameEpochNoReset()
+    {
+        await using RedisReplicaSet redis = await RedisReplicaSet.StartAsync(replicas: 1);
+        await using ServerProcess node = await StartNodeAsync(redis, "--redis-wait-replicas", "1");
+        await using SseClient live = await SseClient.ConnectAsync(node.Client, "/streams/switched", lastEventId: "0");
+        for (int i = 1; i <= 3; i++)
+        {
+            Assert.Equal(i, await node.Client.PublishAsync("switched", $"e{i}"));
+        }
+
+        await live.WaitForIdAsync(3);
+        string epoch = (await node.Client.GetInfoAsync("switched")).Epoch;
+        Assert.Equal("OK", await redis.Primary.CommandAsync("FAILOVER"));
+        await BoundedWait.UntilAsync(
+            async () => (await redis.Replicas[0].InfoAsync("replication")).GetValueOrDefault("role") == "master",
+            TestTimeouts.Bulk,
+            () => "the replica to take over");
+
+        long next = await PublishWhenReadyAsync(node, "switched", "e4");
+        await live.WaitForIdAsync(next);
+        await using SseClient resumed = await SseClient.ConnectAsync(node.Client, "/streams/switched", lastEventId: "3");
+        await resumed.WaitForIdAsync(next);
+        string? epochAfter = null;
+        await Polling.WaitUntilAsync(async () => (epochAfter = await EpochOrNullAsync(node, "switched")) is not null, "the node to answer info after the switchover");
+
+        Assert.Equal(4, next);
+        Assert.Equal(epoch, epochAfter);
+        Assert.Equal([1L, 2L, 3L, 4L], live.IdentifiedEvents.Select(e => e.NumericId));
+        Assert.Equal([4L], resumed.IdentifiedEvents.Select(e => e.NumericId));
+        Assert.DoesNotContain(live.Events, e => e.Type == "reset");
+        Assert.DoesNotContain(resumed.Events, e => e.Type == "reset");
+    }
+
+    /// <summary>
     /// A node whose primary is gone must not answer a resuming client from a replica that lags behind it: the replica's
     /// counter is below the client's position, and the client would be told <c>reset</c> and sent every event again. It
     /// answers 503 (the store is unavailable; retry), and once the primary is back the client resumes exactly.
