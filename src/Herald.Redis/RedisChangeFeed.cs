@@ -326,7 +326,7 @@ internal sealed partial class RedisChangeFeed
                     ReadUpTo(last);
                     return;
                 }
-                catch (Exception ex) when (ex is RedisException or RedisCommandException or TimeoutException)
+                catch (Exception ex) when (RedisFailures.IsCommandFailure(ex))
                 {
                     Log.ReadFailed(_owner._logger, ex, Stream);
                     if (!await DelayAsync().ConfigureAwait(false))
@@ -451,7 +451,7 @@ internal sealed partial class RedisChangeFeed
                         Log.ReadRecovered(_owner._logger, Stream, from);
                     }
                 }
-                catch (Exception ex) when (ex is RedisException or RedisCommandException or TimeoutException)
+                catch (Exception ex) when (RedisFailures.IsCommandFailure(ex))
                 {
                     if (!_failing)
                     {

@@ -22,6 +22,13 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
     // Streams this node has listed in the index; bounded, since a ZADD of a listed stream is harmless, only wasted.
     private const int MaxIndexedNames = 50_000;
 
+    // Reconnect attempts 0.5-2 s apart (see Configure).
+    private const int ReconnectBackOffMs = 500;
+    private const int MaxReconnectBackOffMs = 2_000;
+
+    // How long a read for the primary waits for the connection to find one before it answers unavailable.
+    private static readonly TimeSpan s_rediscoveryWait = TimeSpan.FromSeconds(1);
+
     private readonly RedisEventLogOptions _options;
     private readonly ILogger _logger;
     private readonly IConnectionMultiplexer _redis;
@@ -134,7 +141,7 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
             Log.Opened(log, endpoints, options.KeyPrefix, epoch, options.WaitReplicas);
             return store;
         }
-        catch (Exception ex) when (ex is RedisException or RedisCommandException or TimeoutException)
+        catch (Exception ex) when (RedisFailures.IsCommandFailure(ex))
         {
             string reason = await ConnectionFailureAsync(redis, ex, connectionFailed.Task, options.ConnectTimeout).ConfigureAwait(false);
             await CloseAsync(redis, owns, replicated).ConfigureAwait(false);
@@ -391,7 +398,7 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
             await _guard.AdoptEpochAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
             return true;
         }
-        catch (Exception ex) when (ex is RedisException or RedisCommandException or TimeoutException)
+        catch (Exception ex) when (RedisFailures.IsCommandFailure(ex))
         {
             return false;
         }
@@ -538,7 +545,7 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
 
             // A server that answers READONLY was demoted in place (a switchover) while the connection still takes it for the
             // primary: ask who leads now, rather than sending it every append until the library's next check (a minute).
-            bool readOnly = IsReadOnlyReply(ex);
+            bool readOnly = RedisFailures.IsReadOnlyReply(ex);
             if (readOnly)
             {
                 _ = _rediscovery.RequestAsync();
@@ -678,7 +685,7 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
                 }
             }
         }
-        catch (Exception ex) when (ex is RedisException or RedisCommandException or TimeoutException)
+        catch (Exception ex) when (RedisFailures.IsCommandFailure(ex))
         {
             throw Unavailable($"Reading stream '{stream}' from Redis failed", ex);
         }
@@ -759,7 +766,7 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
                         Log.Confirmed(_logger, stream, committed);
                         return;
                     }
-                    catch (Exception ex) when (ex is EventLogUnavailableException or RedisException or RedisCommandException or TimeoutException)
+                    catch (Exception ex) when (ex is EventLogUnavailableException || RedisFailures.IsCommandFailure(ex))
                     {
                         Log.ConfirmFailed(_logger, ex, stream);
                         delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
@@ -786,7 +793,7 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
             {
                 await _guard.FenceAsync($"stream '{stream}' went back from {delivered} to {counter}").ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is RedisException or RedisCommandException or TimeoutException)
+            catch (Exception ex) when (RedisFailures.IsCommandFailure(ex))
             {
                 Log.AppendFailed(_logger, ex, stream, 0);
             }
@@ -810,7 +817,7 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
                 Warn(config, "appendfsync", "always", "events acknowledged in the last second may be lost when the Redis host crashes");
                 Warn(config, "maxmemory-policy", "noeviction", "Redis may evict Herald's logs, counters or epoch: IDs would skip and clients get reset");
             }
-            catch (Exception ex) when (ex is RedisException or RedisCommandException or TimeoutException)
+            catch (Exception ex) when (RedisFailures.IsCommandFailure(ex))
             {
                 // Managed Redis services often rename or disable CONFIG: say that nothing was checked rather than fail.
                 Log.ConfigUnchecked(_logger, server.EndPoint.ToString() ?? "?", ex.Message);
@@ -839,10 +846,6 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
 
         return sha ?? throw new EventLogUnavailableException("No Redis primary is connected to load the append script on.");
     }
-
-    private static readonly TimeSpan s_rediscoveryWait = TimeSpan.FromSeconds(1);
-    private const int ReconnectBackOffMs = 500;
-    private const int MaxReconnectBackOffMs = 2_000;
 
     internal static ConfigurationOptions Configure(RedisEventLogOptions options, TimeSpan commandTimeout, bool failFast)
     {
@@ -880,10 +883,6 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
 
     // Every key of a stream carries the stream's name as its hash tag, so the script's keys share a Redis Cluster slot.
     private RedisKey StreamKey(string stream, string suffix) => $"{_options.KeyPrefix}:{{{stream}}}:{suffix}";
-
-    /// <summary>A replica's refusal of a write (<c>-READONLY</c>): the command did nothing.</summary>
-    internal static bool IsReadOnlyReply(Exception ex) =>
-        ex is RedisServerException && ex.Message.StartsWith("READONLY", StringComparison.Ordinal);
 
     internal static long ParseId(RedisValue id)
     {

@@ -134,7 +134,7 @@ internal sealed partial class RedisFailoverGuard : IDisposable
             {
                 return;
             }
-            catch (Exception ex) when (ex is RedisException or RedisCommandException or TimeoutException or FormatException or InvalidCastException)
+            catch (Exception ex) when (RedisFailures.IsCommandFailure(ex) || ex is FormatException or InvalidCastException)
             {
                 Log.CheckFailed(_logger, ex);
             }

@@ -166,7 +166,7 @@ internal sealed partial class RedisReplicatedAppender : IAsyncDisposable
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException)
             {
-                if (RedisEventLog.IsReadOnlyReply(ex))
+                if (RedisFailures.IsReadOnlyReply(ex))
                 {
                     _ = _rediscovery.RequestAsync(); // demoted in place (a switchover): who leads now?
                 }

@@ -107,7 +107,7 @@ internal sealed partial class RedisSubscriberCounts
             {
                 return;
             }
-            catch (Exception ex) when (ex is RedisException or RedisCommandException or TimeoutException)
+            catch (Exception ex) when (RedisFailures.IsCommandFailure(ex))
             {
                 if (!_failing)
                 {
