@@ -120,19 +120,9 @@ internal sealed class ChaosCluster : IDisposable
         await replica.WaitForLinkAsync(up: false, LinkDownTimeout, cancellationToken).ConfigureAwait(false);
         await primary.StartAsync(primary: null, cancellationToken).ConfigureAwait(false);
         TimeSpan restarted = sinceKill.Elapsed;
-        Task<TimeSpan> reconnect = WaitForNodesAsync(sinceKill, "after the Redis restart", cancellationToken);
-        try
-        {
-            await replica.WaitForLinkAsync(up: true, StartTimeout, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            await ((Task)reconnect).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            throw;
-        }
-
-        TimeSpan relinked = sinceKill.Elapsed;
-        return new RedisRestart(primary, killed, replica, restarted, relinked, await reconnect.ConfigureAwait(false));
+        (TimeSpan relinked, TimeSpan nodesReady) = await WhileNodesFollowAsync(
+            sinceKill, "after the Redis restart", () => replica.WaitForLinkAsync(up: true, StartTimeout, cancellationToken), cancellationToken).ConfigureAwait(false);
+        return new RedisRestart(primary, killed, replica, restarted, relinked, nodesReady);
     }
 
     /// <summary>
@@ -157,20 +147,11 @@ internal sealed class ChaosCluster : IDisposable
         Stopwatch promoted = Stopwatch.StartNew();
 
         // The nodes follow while the old primary comes back: both are part of the recovery, timed apart.
-        Task<TimeSpan> follow = WaitForNodesAsync(promoted, "after the Redis failover", cancellationToken);
-        try
+        (TimeSpan linked, TimeSpan followed) = await WhileNodesFollowAsync(promoted, "after the Redis failover", async () =>
         {
             await primary.StartAsync(replica, cancellationToken).ConfigureAwait(false);
             await primary.WaitForLinkAsync(up: true, StartTimeout, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            await ((Task)follow).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            throw;
-        }
-
-        TimeSpan linked = promoted.Elapsed;
-        TimeSpan followed = await follow.ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
         return new RedisFailover(killed, primary, replica, linkDown, followed, linked);
     }
 
@@ -202,11 +183,31 @@ internal sealed class ChaosCluster : IDisposable
     private (RedisNode Primary, RedisNode Replica) RedisPair() =>
         RedisPrimary is { } primary && RedisReplica is { } replica ? (primary, replica) : throw new InvalidOperationException("This run has no Redis.");
 
-    /// <summary>Waits until every node answers <c>/readyz</c> (it reaches a primary), each for at most <see cref="FollowTimeout"/>; the time since <paramref name="since"/> started.</summary>
-    private async Task<TimeSpan> WaitForNodesAsync(Stopwatch since, string after, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <paramref name="recovery"/> of Redis while waiting until every node answers <c>/readyz</c> (it reaches a primary),
+    /// each for at most <see cref="FollowTimeout"/>; returns when each was done, since <paramref name="since"/> started.
+    /// </summary>
+    private async Task<(TimeSpan Recovered, TimeSpan NodesReady)> WhileNodesFollowAsync(Stopwatch since, string after, Func<Task> recovery, CancellationToken cancellationToken)
     {
-        await Task.WhenAll(Nodes.Select(node => node.WaitUntilReadyAsync(FollowTimeout, after, cancellationToken))).ConfigureAwait(false);
-        return since.Elapsed;
+        Task<TimeSpan> ready = NodesReadyAsync();
+        try
+        {
+            await recovery().ConfigureAwait(false);
+        }
+        catch
+        {
+            await ((Task)ready).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            throw;
+        }
+
+        TimeSpan recovered = since.Elapsed;
+        return (recovered, await ready.ConfigureAwait(false));
+
+        async Task<TimeSpan> NodesReadyAsync()
+        {
+            await Task.WhenAll(Nodes.Select(node => node.WaitUntilReadyAsync(FollowTimeout, after, cancellationToken))).ConfigureAwait(false);
+            return since.Elapsed;
+        }
     }
 
     /// <summary>Kills every process the run started (by PID) and waits for them.</summary>
