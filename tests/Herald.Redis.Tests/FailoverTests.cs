@@ -49,11 +49,11 @@ public sealed class FailoverTests
             string epochAfter = epochBefore;
             await Polling.WaitUntilAsync(async () =>
             {
-                epochAfter = await EpochOrNullAsync(a, "orders") ?? epochAfter;
+                epochAfter = (await a.Client.TryGetInfoAsync("orders"))?.Epoch ?? epochAfter;
                 return next > 5 || epochAfter != epochBefore;
             }, "node A to move the store past 5 or to a new epoch");
             Assert.True(next > 5 || epochAfter != epochBefore, $"node B was given ID {next} in the old epoch");
-            await Polling.WaitUntilAsync(async () => await EpochOrNullAsync(b, "orders") == epochAfter, "node B to adopt the store's epoch");
+            await Polling.WaitUntilAsync(async () => (await b.Client.TryGetInfoAsync("orders"))?.Epoch == epochAfter, "node B to adopt the store's epoch");
             long later = await b.Client.PublishAsync("orders", "new-later");
             Assert.True(later > 5, $"after the loss was found, an ID up to 5 was handed out again: {later}");
 
@@ -118,7 +118,7 @@ public sealed class FailoverTests
         Assert.Equal(Before + 1, next);
         Assert.Equal(Before + 2, onNodeA);
         string? epochAfter = null;
-        await Polling.WaitUntilAsync(async () => (epochAfter = await EpochOrNullAsync(a, "kept")) is not null, "node A to answer info after the failover");
+        await Polling.WaitUntilAsync(async () => (epochAfter = (await a.Client.TryGetInfoAsync("kept"))?.Epoch) is not null, "node A to answer info after the failover");
         Assert.Equal(epoch, epochAfter);
         List<ReadEvent> all = await b.Client.ReadAllAsync("kept");
         Assert.Equal(Enumerable.Range(1, Before + 2).Select(i => (long)i), all.Select(e => e.Id));
@@ -178,17 +178,8 @@ public sealed class FailoverTests
         Assert.Equal("OK", await redis.Replicas[0].CommandAsync("SET", "herald:{marked}:committed", "1"));
 
         // The node follows the promotion; with no replica to confirm 2 and 3 again, it shows the stream up to 1.
-        await WaitForNodeAsync(node, async () =>
-        {
-            using HttpResponseMessage response = await node.Client.GetAsync("/streams/marked/info");
-            if (response.StatusCode != HttpStatusCode.OK)
-            {
-                return false; // 503 until the node has found the promoted replica
-            }
-
-            using JsonDocument info = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-            return info.RootElement.GetProperty("last").GetInt64() == 1;
-        }, "the node to show the stream up to the promoted replica's mark");
+        // 503 until the node has found the promoted replica.
+        await WaitForNodeAsync(node, async () => (await node.Client.TryGetInfoAsync("marked"))?.Last == 1, "the node to show the stream up to the promoted replica's mark");
         await using SseClient resumed = await SseClient.ConnectAsync(node.Client, "/streams/marked", lastEventId: "3");
         await resumed.WaitForTypeAsync("hello");
 
@@ -233,7 +224,7 @@ public sealed class FailoverTests
         await using SseClient resumed = await SseClient.ConnectAsync(node.Client, "/streams/switched", lastEventId: "3");
         await resumed.WaitForIdAsync(next);
         string? epochAfter = null;
-        await Polling.WaitUntilAsync(async () => (epochAfter = await EpochOrNullAsync(node, "switched")) is not null, "the node to answer info after the switchover");
+        await Polling.WaitUntilAsync(async () => (epochAfter = (await node.Client.TryGetInfoAsync("switched"))?.Epoch) is not null, "the node to answer info after the switchover");
 
         Assert.Equal(4, next);
         Assert.Equal(epoch, epochAfter);
@@ -289,24 +280,6 @@ public sealed class FailoverTests
         Assert.Equal(6, next);
         Assert.DoesNotContain(resumed.Events, e => e.Type == "reset");
         Assert.Equal([6L], resumed.IdentifiedEvents.Select(e => e.NumericId));
-    }
-
-    /// <summary>
-    /// The stream's epoch as <c>info</c> reports it, or null while the node answers 503: until it has found the promoted
-    /// replica it has no primary to read from, and a replica's answer may be stale.
-    /// </summary>
-    private static async Task<string?> EpochOrNullAsync(ServerProcess node, string stream)
-    {
-        using HttpResponseMessage response = await node.Client.GetAsync($"/streams/{stream}/info");
-        if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
-        {
-            return null;
-        }
-
-        string body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"info of {stream}: expected 200 or 503, got {(int)response.StatusCode}: {body}");
-        using JsonDocument json = JsonDocument.Parse(body);
-        return json.RootElement.GetProperty("epoch").GetString();
     }
 
     private static Task<ServerProcess> StartNodeAsync(RedisReplicaSet redis, params string[] extra) =>

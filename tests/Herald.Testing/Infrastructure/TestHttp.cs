@@ -92,11 +92,22 @@ internal static class HeraldApi
         return (json.RootElement.GetProperty("first").GetInt64(), json.RootElement.GetProperty("last").GetInt64());
     }
 
-    public static async Task<StreamInfoBody> GetInfoAsync(this HttpClient http, string stream)
+    public static async Task<StreamInfoBody> GetInfoAsync(this HttpClient http, string stream) =>
+        (await InfoAsync(http, stream, unavailableIsNull: false))!; // anything but 200 fails the assertion inside
+
+    /// <summary>The stream's <c>info</c>, or null while the node answers 503 (its store cannot answer now, e.g. during a failover).</summary>
+    public static Task<StreamInfoBody?> TryGetInfoAsync(this HttpClient http, string stream) => InfoAsync(http, stream, unavailableIsNull: true);
+
+    private static async Task<StreamInfoBody?> InfoAsync(HttpClient http, string stream, bool unavailableIsNull)
     {
         using HttpResponseMessage response = await http.GetAsync("/streams/" + stream + "/info");
+        if (unavailableIsNull && response.StatusCode == HttpStatusCode.ServiceUnavailable)
+        {
+            return null;
+        }
+
         string text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"info of {stream}: expected 200, got {(int)response.StatusCode}: {text}");
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"info of {stream}: expected 200{(unavailableIsNull ? " or 503" : "")}, got {(int)response.StatusCode}: {text}");
         using JsonDocument json = JsonDocument.Parse(text);
         JsonElement root = json.RootElement;
         JsonElement first = root.GetProperty("first");
