@@ -24,7 +24,7 @@ public sealed class UnconfirmedAppendTests
         await using RedisReplicaSet redis = await RedisReplicaSet.StartAsync(replicas: 1);
         await using RedisEventLog a = await RedisEventLog.OpenAsync(Options(redis));
         await using RedisEventLog b = await RedisEventLog.OpenAsync(Options(redis));
-        Assert.Equal(1, (await a.AppendAsync("s", [Event("confirmed")], null, CancellationToken.None)).Last);
+        Assert.Equal(1, (await AppendUntilConfirmedAsync(a, "s", "confirmed")).Last);
 
         await redis.Replicas[0].PauseAsync();
         EventLogUnavailableException refused = await Assert.ThrowsAsync<EventLogUnavailableException>(
@@ -62,7 +62,7 @@ public sealed class UnconfirmedAppendTests
         await using RedisEventLog b = await RedisEventLog.OpenAsync(Options(redis));
         var watching = new RecordingAppendObserver();
         using IDisposable watch = b.Watch("s", watching);
-        Assert.Equal(1, (await a.AppendAsync("s", [Event("confirmed")], null, CancellationToken.None)).Last);
+        Assert.Equal(1, (await AppendUntilConfirmedAsync(a, "s", "confirmed")).Last);
         await watching.WaitForAsync(1);
         string epoch = a.Epoch;
 
@@ -85,7 +85,7 @@ public sealed class UnconfirmedAppendTests
         await redis.KillPrimaryAsync();
         await redis.PromoteAsync(0);
         await redis.Replicas[1].CommandAsync("REPLICAOF", "127.0.0.1", redis.Replicas[0].Port.ToString(CultureInfo.InvariantCulture));
-        AppendResult after = await AppendWhenFollowedAsync(a, "s", "after");
+        AppendResult after = await AppendUntilConfirmedAsync(a, "s", "after");
         foreach (RedisEventLog node in (RedisEventLog[])[a, b, c])
         {
             await node.CheckReplicationAsync(); // the failover guard's check, now instead of at its next interval
@@ -109,8 +109,12 @@ public sealed class UnconfirmedAppendTests
 
     private static string Text(ReadOnlyMemory<byte> data) => System.Text.Encoding.UTF8.GetString(data.Span);
 
-    /// <summary>Appends once the node follows the promoted replica (it finds it by itself); bounded by <see cref="TestTimeouts.Bulk"/>.</summary>
-    private static async Task<AppendResult> AppendWhenFollowedAsync(RedisEventLog log, string stream, string text)
+    /// <summary>
+    /// Appends, again with the same Idempotency-Key until the replicas confirm it: on a loaded machine a replica can take
+    /// longer than the short wait, and after a failover the node has to find the promoted replica first. Bounded by
+    /// <see cref="TestTimeouts.Bulk"/>.
+    /// </summary>
+    private static async Task<AppendResult> AppendUntilConfirmedAsync(RedisEventLog log, string stream, string text)
     {
         AppendResult? result = null;
         await Polling.WaitUntilAsync(async () =>
@@ -124,7 +128,7 @@ public sealed class UnconfirmedAppendTests
             {
                 return false;
             }
-        }, $"the node to append '{text}' after the failover");
+        }, $"the replicas to confirm '{text}'");
         return result!.Value;
     }
 }
