@@ -17,6 +17,7 @@ internal static class HeraldServer
         // Say nothing about the stack to whoever connects.
         builder.WebHost.ConfigureKestrel(o => o.AddServerHeader = false);
         builder.WebHost.ConfigureKestrel(o => ServerLimits.Apply(o.Limits, settings));
+        builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = settings.InlineScheduling);
 
         // Request logs at Information print the URL with its query, where a subscriber's access_token may be: keep them off.
         // Entirely off, not just above Information: while this category is enabled at any level, hosting starts an Activity

@@ -42,6 +42,13 @@ internal static class ServerCommandLine
         Option<double> shutdownTimeout = new("--shutdown-timeout") { Description = "Seconds a graceful stop (SIGTERM) may take before requests are cut off.", DefaultValueFactory = _ => serverDefaults.ShutdownTimeout.TotalSeconds, HelpName = "seconds" };
         Option<string> synchronous = new("--sqlite-synchronous") { Description = "full (an acknowledged event survives power loss) or normal (survives a process crash, faster).", DefaultValueFactory = _ => "full", HelpName = "mode" };
         synchronous.AcceptOnlyFromAmong("full", "normal");
+        Option<string> ioScheduling = new("--io-scheduling")
+        {
+            Description = "inline: a connection's socket reads and writes continue on the thread that completed them, Herald's code included (fewer thread hops; the default); threadpool: Kestrel's default, each step queued to its I/O queues.",
+            DefaultValueFactory = _ => serverDefaults.InlineScheduling ? "inline" : "threadpool",
+            HelpName = "mode",
+        };
+        ioScheduling.AcceptOnlyFromAmong("inline", "threadpool");
         Option<int> waitReplicas = new("--redis-wait-replicas")
         {
             Description = "With a redis:// store: replicas that must acknowledge each append (Redis WAIT) before it is answered 201; on timeout the publish gets 503. 0 (the default) does not wait.",
@@ -91,7 +98,7 @@ internal static class ServerCommandLine
 
         RootCommand root = new("Herald: a Server-Sent Events hub whose event IDs are 1, 2, 3, … per stream, never reused or reset.")
         {
-            urls, store, retention, publisherKeys, subscriberKey, subscriberIssuer, subscriberAudience, allowedHosts, heartbeat, deliveryWindow, shutdownTimeout, synchronous, waitReplicas,
+            urls, store, retention, publisherKeys, subscriberKey, subscriberIssuer, subscriberAudience, allowedHosts, heartbeat, deliveryWindow, shutdownTimeout, synchronous, waitReplicas, ioScheduling,
             corsOrigins, trustedProxies, maxConnections, maxConnectionsPerIp, maxStreamsPerSubscription, publishRate, publishBurst, maxEventBytes, maxBatchBytes, maxPageBytes, maxHeadersBytes, maxLineBytes, maxHttpConnections, maxConcurrentReads,
         };
 
@@ -223,6 +230,7 @@ internal static class ServerCommandLine
             ShutdownTimeout = TimeSpan.FromSeconds(shutdownValue),
             SqliteSynchronousFull = result.GetValue(synchronous) == "full",
             RedisWaitReplicas = waitReplicasValue,
+            InlineScheduling = result.GetValue(ioScheduling) == "inline",
             AllowedHosts = hosts.Length > 0 ? hosts : AllowedHosts.DefaultFor(uri),
             TrustedProxies = proxies.Count > 0 ? proxies : TrustedProxies.Default,
             // Unless given: room above the subscription cap for publishers and reads, following --max-connections.

@@ -37,7 +37,7 @@ public sealed class CommandLineTests
 
         Assert.Null(settings);
         Assert.Equal(0, exitCode);
-        foreach (string option in new[] { "--urls", "--store", "--retention", "--publisher-key", "--subscriber-key", "--heartbeat", "--delivery-window", "--shutdown-timeout", "--redis-wait-replicas", "--help" })
+        foreach (string option in new[] { "--urls", "--store", "--retention", "--publisher-key", "--subscriber-key", "--heartbeat", "--delivery-window", "--shutdown-timeout", "--redis-wait-replicas", "--io-scheduling", "--help" })
         {
             Assert.Contains(option, output.ToString(), StringComparison.Ordinal);
         }
