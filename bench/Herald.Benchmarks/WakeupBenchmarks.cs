@@ -46,7 +46,7 @@ public class WakeupBenchmarks
         _waiting = Cursors;
         for (int i = 0; i < Cursors; i++)
         {
-            _running.Add(WaitLoopAsync(_state.NextWake));
+            _running.Add(WaitLoopAsync(_state.Wakes));
         }
     }
 
@@ -104,13 +104,22 @@ public class WakeupBenchmarks
         _stop.Dispose();
     }
 
-    // A cursor's wait in SubscriptionCursor.RunAsync: take the next wake-up before looking, then await it.
-    private async Task WaitLoopAsync(Task wake)
+    // A cursor's wait in SubscriptionCursor.RunAsync: count the wake-ups before looking, then wait for the next one.
+    private async Task WaitLoopAsync(long wakes)
     {
+        using WakeWaiter waiter = new(_stop.Token);
         while (!_stop.IsCancellationRequested)
         {
-            await wake.ConfigureAwait(false);
-            wake = _state.NextWake;
+            try
+            {
+                await _state.WaitForWakeAsync(waiter, wakes).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            wakes = _state.Wakes;
             if (Interlocked.Decrement(ref _waiting) == 0)
             {
                 _allResumed.TrySetResult();

@@ -16,7 +16,9 @@ internal sealed class StreamState : IAppendObserver, IDisposable
     /// </summary>
     private readonly long _windowTicks;
 
-    private TaskCompletionSource _wake = NewSource();
+    private readonly Lock _waitLock = new();
+    private List<WakeWaiter> _waiting = [];
+    private long _wakes;
     private long _knownLast;
     private long _readLast = -1;
     private readonly HashSet<SubscriptionCursor> _cursors = [];
@@ -86,8 +88,34 @@ internal sealed class StreamState : IAppendObserver, IDisposable
     /// <summary>Records the <c>last</c> of a store read made while this state observes the stream (after the hub's <c>Acquire</c>).</summary>
     public void RecordLast(long last) => RaiseTo(ref _readLast, last);
 
-    /// <summary>Completes at the next append, heartbeat tick, shutdown or disconnect. Take it before reading, so nothing slips between.</summary>
-    public Task NextWake => Volatile.Read(ref _wake).Task;
+    /// <summary>
+    /// Counts this stream's wake-ups: a cursor takes it before reading and passes it to <see cref="WaitForWakeAsync"/>, so a
+    /// wake-up between its read and its wait is never slept through.
+    /// </summary>
+    public long Wakes => Volatile.Read(ref _wakes);
+
+    /// <summary>
+    /// Completes at the first wake-up (append, heartbeat tick, shutdown) after <paramref name="seen"/> (<see cref="Wakes"/>
+    /// taken before reading) — at once if there was one — or fails with <see cref="OperationCanceledException"/> when the
+    /// waiter's connection is gone.
+    /// </summary>
+    public ValueTask WaitForWakeAsync(WakeWaiter waiter, long seen)
+    {
+        short token;
+        lock (_waitLock)
+        {
+            if (_wakes != seen)
+            {
+                return ValueTask.CompletedTask;
+            }
+
+            token = waiter.Arm();
+            _waiting.Add(waiter);
+        }
+
+        waiter.CancelIfAborted();
+        return new ValueTask(waiter, token);
+    }
 
     /// <summary>Registers an open cursor so that the lag sampler can see it; removed with <see cref="RemoveCursor"/>.</summary>
     public void AddCursor(SubscriptionCursor cursor)
@@ -217,8 +245,22 @@ internal sealed class StreamState : IAppendObserver, IDisposable
         Wake();
     }
 
-    /// <summary>Wakes every cursor on the stream; continuations run on the thread pool, never on the caller.</summary>
-    public void Wake() => Interlocked.Exchange(ref _wake, NewSource()).TrySetResult();
+    /// <summary>Wakes every cursor on the stream; they run on the thread pool (<see cref="WakeDispatch"/>), never on the caller.</summary>
+    public void Wake()
+    {
+        List<WakeWaiter> woken;
+        lock (_waitLock)
+        {
+            _wakes++;
+            if (_waiting.Count == 0)
+            {
+                return;
+            }
 
-    private static TaskCompletionSource NewSource() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+            woken = _waiting;
+            _waiting = new List<WakeWaiter>(woken.Count);
+        }
+
+        WakeDispatch.Start(woken);
+    }
 }

@@ -66,9 +66,10 @@ internal sealed class SubscriptionCursor
     public async Task RunAsync(CancellationToken aborted)
     {
         _state.AddCursor(this);
+        using WakeWaiter waiter = new(aborted);
         try
         {
-            await RunCoreAsync(aborted).ConfigureAwait(false);
+            await RunCoreAsync(waiter, aborted).ConfigureAwait(false);
         }
         finally
         {
@@ -76,7 +77,7 @@ internal sealed class SubscriptionCursor
         }
     }
 
-    private async Task RunCoreAsync(CancellationToken aborted)
+    private async Task RunCoreAsync(WakeWaiter waiter, CancellationToken aborted)
     {
         TimeProvider clock = _hub.TimeProvider;
         // The first pass asks the store, since the hot tail only knows what came after it was created; except for a cursor
@@ -89,7 +90,7 @@ internal sealed class SubscriptionCursor
         {
             // The wake-up first, then the stopping flag: Stop sets the flag before it wakes everyone, so a cursor either
             // sees the flag here or holds a wake-up that Stop completes; it cannot sleep through a shutdown.
-            Task wake = _state.NextWake;
+            long wakes = _state.Wakes;
             if (_hub.IsStopping)
             {
                 using SubscriptionOutput.Turn turn = await _output.EnterAsync(aborted).ConfigureAwait(false);
@@ -149,7 +150,7 @@ internal sealed class SubscriptionCursor
 
             // A disconnect ends this cursor's wait alone (OperationCanceledException, which the endpoint expects), rather
             // than waking every cursor of the stream: O(1) per disconnect, not O(subscribers).
-            await wake.WaitAsync(aborted).ConfigureAwait(false);
+            await _state.WaitForWakeAsync(waiter, wakes).ConfigureAwait(false);
         }
     }
 

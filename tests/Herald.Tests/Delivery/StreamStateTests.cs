@@ -5,7 +5,7 @@ namespace Herald.Tests.Delivery;
 
 /// <summary>
 /// The delivery window: appends in quick succession share one wake-up, but none is ever left without one — a cursor
-/// that took <see cref="StreamState.NextWake"/> before an append is always woken after it.
+/// that counted <see cref="StreamState.Wakes"/> before an append is always woken after it.
 /// </summary>
 public sealed class StreamStateTests
 {
@@ -16,13 +16,14 @@ public sealed class StreamStateTests
     public async Task Advance_AfterAQuietSpell_WakesAtOnce()
     {
         using StreamState state = new("s", 16, Window, "epoch");
-        Task wake = state.NextWake;
+        using WakeWaiter waiter = new(CancellationToken.None);
+        Task wake = state.WaitForWakeAsync(waiter, state.Wakes).AsTask();
 
         state.Advance(1);
 
-        Assert.True(wake.IsCompleted);
+        // Woken at once: the cursor runs on the thread pool, not on the appending thread.
+        await wake.WaitAsync(HangGuard);
         Assert.Equal(1, state.KnownLast);
-        await wake;
     }
 
     [Fact]
@@ -31,7 +32,8 @@ public sealed class StreamStateTests
         using StreamState state = new("s", 16, Window, "epoch");
         state.Advance(1); // opens a window
 
-        Task wake = state.NextWake;
+        using WakeWaiter waiter = new(CancellationToken.None);
+        Task wake = state.WaitForWakeAsync(waiter, state.Wakes).AsTask();
         state.Advance(2);
         state.Advance(3);
 
@@ -45,9 +47,10 @@ public sealed class StreamStateTests
     {
         using StreamState state = new("s", 16, Window, "epoch");
         long next = 0;
+        using WakeWaiter waiter = new(CancellationToken.None);
         for (int round = 0; round < 200; round++)
         {
-            Task wake = state.NextWake;
+            Task wake = state.WaitForWakeAsync(waiter, state.Wakes).AsTask();
             await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => state.Advance(Interlocked.Increment(ref next)))));
             await wake.WaitAsync(HangGuard);
             Assert.Equal(Volatile.Read(ref next), state.KnownLast); // never a lower ID left behind by a racing thread
@@ -60,10 +63,10 @@ public sealed class StreamStateTests
         using StreamState state = new("s", 16, TimeSpan.FromHours(1), "epoch");
         state.Advance(1); // opens a window that will not end during the test
 
-        Task wake = state.NextWake;
+        long wakes = state.Wakes;
         state.Advance(2);
 
-        Assert.False(wake.IsCompleted);
+        Assert.Equal(wakes, state.Wakes);
         Assert.Equal(2, state.KnownLast);
     }
 
@@ -73,11 +76,11 @@ public sealed class StreamStateTests
         using StreamState state = new("s", 16, TimeSpan.Zero, "epoch");
         for (long id = 1; id <= 3; id++)
         {
-            Task wake = state.NextWake;
+            long wakes = state.Wakes;
 
             state.Advance(id);
 
-            Assert.True(wake.IsCompleted, $"append {id} did not wake the cursors at once");
+            Assert.True(state.Wakes > wakes, $"append {id} did not wake the cursors at once");
         }
     }
 

@@ -1,0 +1,143 @@
+using Herald.Delivery;
+
+namespace Herald.Tests.Delivery;
+
+/// <summary>
+/// A cursor's wait for its stream (<see cref="StreamState.WaitForWakeAsync"/>, <see cref="WakeWaiter"/>,
+/// <see cref="WakeDispatch"/>): a wake-up is never slept through, every waiter of a large stream is woken exactly once
+/// per wake-up, a disconnect ends only its own cursor's wait, and one waiter serves a cursor's whole life.
+/// </summary>
+public sealed class WakeDispatchTests
+{
+    private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    public async Task Wait_AfterAWakeItHadNotCountedYet_CompletesAtOnce()
+    {
+        using StreamState state = new("s", 16, TimeSpan.Zero, "epoch");
+        using WakeWaiter waiter = new(CancellationToken.None);
+        long seen = state.Wakes;
+
+        state.Wake(); // between the cursor's read and its wait
+        ValueTask wait = state.WaitForWakeAsync(waiter, seen);
+
+        Assert.True(wait.IsCompletedSuccessfully);
+        await wait;
+    }
+
+    [Fact]
+    public async Task Wait_BeforeAnyWake_WaitsForTheNextOne()
+    {
+        using StreamState state = new("s", 16, TimeSpan.Zero, "epoch");
+        using WakeWaiter waiter = new(CancellationToken.None);
+
+        Task wait = state.WaitForWakeAsync(waiter, state.Wakes).AsTask();
+        await Task.Delay(50);
+        Assert.False(wait.IsCompleted);
+
+        state.Wake();
+        await wait.WaitAsync(HangGuard);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(127)]
+    [InlineData(128)]
+    [InlineData(129)]
+    [InlineData(1000)]
+    public async Task OneWake_WakesEveryWaiterExactlyOnce(int waiters)
+    {
+        using StreamState state = new("s", 16, TimeSpan.Zero, "epoch");
+        int[] woken = new int[waiters];
+        TaskCompletionSource[] armed = [.. Enumerable.Range(0, waiters).Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously))];
+        using CancellationTokenSource stop = new();
+        Task[] loops = [.. Enumerable.Range(0, waiters).Select(i => WaitLoopAsync(state, i, woken, armed, stop.Token))];
+        await Task.WhenAll(armed.Select(a => a.Task)).WaitAsync(HangGuard);
+
+        for (int round = 1; round <= 3; round++)
+        {
+            foreach (int i in Enumerable.Range(0, waiters))
+            {
+                armed[i] = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+
+            state.Wake();
+            await Task.WhenAll(armed.Select(a => a.Task)).WaitAsync(HangGuard);
+            Assert.All(woken, count => Assert.Equal(round, count));
+        }
+
+        await stop.CancelAsync();
+        await Task.WhenAll(loops).WaitAsync(HangGuard);
+    }
+
+    [Fact]
+    public async Task Disconnect_EndsOnlyThatCursorsWait_TheOthersAreWokenAsBefore()
+    {
+        using StreamState state = new("s", 16, TimeSpan.Zero, "epoch");
+        using CancellationTokenSource gone = new();
+        using WakeWaiter leaving = new(gone.Token);
+        using WakeWaiter staying = new(CancellationToken.None);
+        Task leavingWait = state.WaitForWakeAsync(leaving, state.Wakes).AsTask();
+        Task stayingWait = state.WaitForWakeAsync(staying, state.Wakes).AsTask();
+
+        await gone.CancelAsync();
+
+        OperationCanceledException ended = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => leavingWait.WaitAsync(HangGuard));
+        Assert.Equal(gone.Token, ended.CancellationToken);
+        Assert.False(stayingWait.IsCompleted);
+
+        state.Wake(); // the departed waiter is still listed for this wake-up: it must be passed over
+        await stayingWait.WaitAsync(HangGuard);
+    }
+
+    [Fact]
+    public async Task Wait_OnAConnectionAlreadyGone_FailsAtOnceRatherThanSleeping()
+    {
+        using StreamState state = new("s", 16, TimeSpan.Zero, "epoch");
+        using CancellationTokenSource gone = new();
+        await gone.CancelAsync();
+        using WakeWaiter waiter = new(gone.Token);
+
+        Task wait = state.WaitForWakeAsync(waiter, state.Wakes).AsTask();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => wait.WaitAsync(HangGuard));
+    }
+
+    [Fact]
+    public async Task OneWaiter_ServesEveryWaitOfACursorsLife()
+    {
+        using StreamState state = new("s", 16, TimeSpan.Zero, "epoch");
+        using WakeWaiter waiter = new(CancellationToken.None);
+
+        for (int i = 0; i < 100; i++)
+        {
+            Task wait = state.WaitForWakeAsync(waiter, state.Wakes).AsTask();
+            state.Wake();
+            await wait.WaitAsync(HangGuard);
+        }
+
+        Assert.Equal(100, state.Wakes);
+    }
+
+    // A cursor's loop: count, signal that it is about to wait, wait, record the wake-up.
+    private static async Task WaitLoopAsync(StreamState state, int index, int[] woken, TaskCompletionSource[] armed, CancellationToken stop)
+    {
+        using WakeWaiter waiter = new(stop);
+        while (true)
+        {
+            long seen = state.Wakes;
+            ValueTask wait = state.WaitForWakeAsync(waiter, seen);
+            Volatile.Read(ref armed[index]).TrySetResult();
+            try
+            {
+                await wait.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            Interlocked.Increment(ref woken[index]);
+        }
+    }
+}
