@@ -41,7 +41,8 @@ public class WakeupBenchmarks
     public void SetupSignal()
     {
         _stop = new CancellationTokenSource();
-        _state = new StreamState(Stream, 16, TimeSpan.FromMilliseconds(5), "epoch");
+        // No delivery window: it would hold each wake-up back for the rest of 5 ms, and this measures the wake-up itself.
+        _state = new StreamState(Stream, 16, TimeSpan.Zero, "epoch");
         _allResumed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _waiting = Cursors;
         for (int i = 0; i < Cursors; i++)
@@ -64,7 +65,8 @@ public class WakeupBenchmarks
     {
         _stop = new CancellationTokenSource();
         _log = new MemoryEventLog(new EventLogOptions { Retention = 10_000 });
-        var options = new HeraldOptions { Heartbeat = TimeSpan.FromHours(1) }; // no heartbeat tick inside a measurement
+        // No heartbeat tick inside a measurement, and no delivery window holding a wake-up back.
+        var options = new HeraldOptions { Heartbeat = TimeSpan.FromHours(1), DeliveryWindow = TimeSpan.Zero };
         _hub = new SubscriptionHub(_log, Options.Create(options), TimeProvider.System, NullLogger<SubscriptionHub>.Instance);
         _hubState = _hub.Acquire(Stream);
         // No listener on this factory's meter: the instruments cost what they cost in a host that exports nothing.
