@@ -248,7 +248,7 @@ internal sealed partial class RedisChangeFeed
                 await _subscribed.ConfigureAwait(false);
                 await _owner._redis.GetSubscriber().UnsubscribeAsync(_channel, _onMessage).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+            catch (Exception ex) when (RedisFailures.IsCommandFailure(ex) || ex is ObjectDisposedException)
             {
                 // The connection is gone, and the subscription with it.
             }
@@ -263,7 +263,7 @@ internal sealed partial class RedisChangeFeed
                     await _owner._redis.GetSubscriber().SubscribeAsync(_channel, _onMessage).ConfigureAwait(false);
                     return;
                 }
-                catch (Exception ex) when (ex is RedisException or TimeoutException)
+                catch (Exception ex) when (RedisFailures.IsCommandFailure(ex))
                 {
                     Log.SubscribeFailed(_owner._logger, ex, Stream);
                     if (!await DelayAsync().ConfigureAwait(false))

@@ -108,7 +108,7 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
                 ? await connect().ConfigureAwait(false)
                 : await ConnectionMultiplexer.ConnectAsync(Configure(options, options.OperationTimeout, failFast: true)).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (RedisFailures.IsCommandFailure(ex))
         {
             throw new EventLogUnavailableException($"Connecting to Redis ({Describe(options)}) failed: {ex.Message}", ex);
         }
@@ -239,7 +239,7 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
             entries = await _db.StreamRangeAsync(LogKey(stream), "(" + after.ToString(CultureInfo.InvariantCulture) + "-0", "+", Math.Min(max, 10_000))
                 .WaitAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (RedisFailures.IsCommandFailure(ex))
         {
             throw Unavailable($"Reading stream '{stream}' from Redis failed", ex);
         }
@@ -275,7 +275,7 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
             result = await _db.ScriptEvaluateAsync(ReadPageScript, keys, [after, Math.Min(max, 10_000), maxBytes])
                 .WaitAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (RedisFailures.IsCommandFailure(ex))
         {
             throw Unavailable($"Reading stream '{stream}' from Redis failed", ex);
         }
@@ -343,7 +343,7 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
 
             return page;
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (RedisFailures.IsCommandFailure(ex))
         {
             throw Unavailable("Listing streams in Redis failed", ex);
         }
@@ -378,7 +378,7 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
         {
             return await _subscribers.CountAsync(streams, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (RedisFailures.IsCommandFailure(ex))
         {
             throw Unavailable("Counting subscribers in Redis failed", ex);
         }
@@ -538,24 +538,20 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
             Log.AppendFailed(_logger, ex, stream, count);
             throw;
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (RedisFailures.IsCommandFailure(ex))
         {
             Observe(index);
             Log.AppendFailed(_logger, ex, stream, count);
 
             // A server that answers READONLY was demoted in place (a switchover) while the connection still takes it for the
-            // primary: ask who leads now, rather than sending it every append until the library's next check (a minute).
-            bool readOnly = RedisFailures.IsReadOnlyReply(ex);
-            if (readOnly)
+            // primary, and a command the library would not send to it has just learned so: ask who leads now, rather than
+            // sending it every append until the library's next check (a minute).
+            if (RedisFailures.IsReadOnlyReply(ex) || ex is RedisCommandException)
             {
                 _ = _rediscovery.RequestAsync();
             }
 
-            // A command that could not be sent (no connection) did nothing, nor did a script a replica refused; one that was
-            // sent and not answered in time may have run (docs/protocol.md "Operations").
-            bool notSent = readOnly || ex is RedisConnectionException { FailureType: ConnectionFailureType.UnableToConnect } ||
-                (ex is RedisConnectionException && ex.Message.Contains("No connection is active", StringComparison.Ordinal));
-            throw notSent
+            throw RedisFailures.WasNotSent(ex)
                 ? Unavailable($"Appending to stream '{stream}' in Redis failed", ex)
                 : new EventLogUnavailableException($"Appending to stream '{stream}' in Redis did not complete: {ex.Message}. It may have been appended; retry with the same Idempotency-Key.", ex) { OutcomeUnknown = true };
         }
@@ -577,7 +573,7 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
             {
                 await _guard.OnRegressedAsync(stream, floor, first).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            catch (Exception ex) when (RedisFailures.IsCommandFailure(ex))
             {
                 // The append itself succeeded; the guard's next check moves the epoch.
                 Log.AppendFailed(_logger, ex, stream, 0);
@@ -594,7 +590,7 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
             {
                 await CommitAsync(stream, channel, last).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            catch (Exception ex) when (RedisFailures.IsCommandFailure(ex))
             {
                 Log.AppendFailed(_logger, ex, stream, 0);
                 RequestConfirm(stream);
@@ -723,7 +719,7 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
             await CommitAsync(stream, RedisChangeFeed.ChannelName(_options.KeyPrefix, stream), last).ConfigureAwait(false);
             return last;
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (RedisFailures.IsCommandFailure(ex))
         {
             throw Unavailable($"Confirming stream '{stream}' in Redis failed", ex);
         }

@@ -12,6 +12,16 @@ internal static class RedisFailures
     /// </summary>
     public static bool IsCommandFailure(Exception ex) => ex is RedisException or RedisCommandException or TimeoutException;
 
+    /// <summary>
+    /// Whether a failed write certainly did nothing: it could not be sent (no connection), the library refused to route it
+    /// (<see cref="RedisCommandException"/>), or a replica refused it (<c>-READONLY</c>). One that was sent and not answered
+    /// in time may have run (docs/protocol.md "Operations").
+    /// </summary>
+    public static bool WasNotSent(Exception ex) =>
+        IsReadOnlyReply(ex) || ex is RedisCommandException ||
+        ex is RedisConnectionException { FailureType: ConnectionFailureType.UnableToConnect } ||
+        (ex is RedisConnectionException && ex.Message.Contains("No connection is active", StringComparison.Ordinal));
+
     /// <summary>A replica's refusal of a write (<c>-READONLY</c>): the command did nothing.</summary>
     public static bool IsReadOnlyReply(Exception ex) =>
         ex is RedisServerException && ex.Message.StartsWith("READONLY", StringComparison.Ordinal);

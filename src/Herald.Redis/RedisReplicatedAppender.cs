@@ -151,7 +151,7 @@ internal sealed partial class RedisReplicatedAppender : IAsyncDisposable
         {
             acknowledged = (long)await wait.ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException or InvalidCastException)
+        catch (Exception ex) when (RedisFailures.IsCommandFailure(ex) || ex is InvalidCastException)
         {
             waitFailed = ex;
         }
@@ -164,9 +164,9 @@ internal sealed partial class RedisReplicatedAppender : IAsyncDisposable
             {
                 result = await scripts[i].ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            catch (Exception ex) when (RedisFailures.IsCommandFailure(ex))
             {
-                if (RedisFailures.IsReadOnlyReply(ex))
+                if (RedisFailures.IsReadOnlyReply(ex) || ex is RedisCommandException)
                 {
                     _ = _rediscovery.RequestAsync(); // demoted in place (a switchover): who leads now?
                 }

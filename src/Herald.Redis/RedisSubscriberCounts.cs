@@ -125,7 +125,7 @@ internal sealed partial class RedisSubscriberCounts
         {
             await Task.WhenAll(_db.KeyDeleteAsync(_mine), _db.SortedSetRemoveAsync(_nodesKey, NodeId)).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (RedisFailures.IsCommandFailure(ex))
         {
             // It expires by itself.
         }
