@@ -85,9 +85,12 @@ internal sealed class SubscriptionCursor
         // follows the cursor (or never did, for appends a distributed store's feed skipped while starting), the stream's
         // known last is ahead of the cursor and the store is read below.
         bool readStore = !StartsLive;
+        int passes = 0; // since the last wait
 
         while (!aborted.IsCancellationRequested)
         {
+            passes++;
+
             // The wake-up first, then the stopping flag: Stop sets the flag before it wakes everyone, so a cursor either
             // sees the flag here or holds a wake-up that Stop completes; it cannot sleep through a shutdown.
             long wakes = _state.Wakes;
@@ -117,6 +120,7 @@ internal sealed class SubscriptionCursor
             _batch.Clear();
             if (_state.Tail.TryRead(Position, MaxEventsPerFlush, MaxBytesPerFlush, _batch))
             {
+                await YieldIfNotFirstAsync(passes).ConfigureAwait(false);
                 if (!await WriteFromTailAsync(clock, aborted).ConfigureAwait(false))
                 {
                     return;
@@ -128,6 +132,7 @@ internal sealed class SubscriptionCursor
             if (readStore || _state.KnownLast > Position)
             {
                 // Bounded in bytes as well as events: with 1 MiB events a page of 1,000 would hold a gigabyte per slow reader.
+                await YieldIfNotFirstAsync(passes).ConfigureAwait(false);
                 IReadOnlyList<StoredEvent> events = await _log.ReadAsync(_state.Name, Position, StorePageSize, _maxPageBytes, aborted).ConfigureAwait(false);
                 if (events.Count > 0)
                 {
@@ -151,6 +156,20 @@ internal sealed class SubscriptionCursor
             // A disconnect ends this cursor's wait alone (OperationCanceledException, which the endpoint expects), rather
             // than waking every cursor of the stream: O(1) per disconnect, not O(subscribers).
             await _state.WaitForWakeAsync(waiter, wakes).ConfigureAwait(false);
+            passes = 0;
+        }
+    }
+
+    /// <summary>
+    /// A wake-up runs this cursor on the thread that delivers it, among up to 127 others (<see cref="WakeDispatch"/>): one
+    /// pass with something to write there; any further one (more events came meanwhile, a catch-up's next page) is queued
+    /// behind everyone else. The pass that only finds nothing left costs no hop.
+    /// </summary>
+    private static async ValueTask YieldIfNotFirstAsync(int passes)
+    {
+        if (passes > 1)
+        {
+            await Task.Yield();
         }
     }
 

@@ -30,7 +30,9 @@ internal sealed class WakeWaiter : IValueTaskSource, IThreadPoolWorkItem, IDispo
     {
         _core.Reset();
         _core.RunContinuationsAsynchronously = false;
-        Volatile.Write(ref _state, Waiting);
+        // A full fence, not only a release: CancelIfAborted's read of the token must not move above this write, or a
+        // disconnect in between would be seen by neither side.
+        Interlocked.Exchange(ref _state, Waiting);
         return _core.Version;
     }
 
@@ -65,6 +67,8 @@ internal sealed class WakeWaiter : IValueTaskSource, IThreadPoolWorkItem, IDispo
 
     void IValueTaskSource.GetResult(short token)
     {
+        // A stale token throws here, before the state of the wait in progress is touched.
+        _ = _core.GetStatus(token);
         try
         {
             _core.GetResult(token);

@@ -90,6 +90,35 @@ public sealed class WakeDispatchTests
         await stayingWait.WaitAsync(HangGuard);
     }
 
+    /// <summary>
+    /// A disconnect and a wake-up racing on two threads, round after round: the departing cursor's wait ends one way or
+    /// the other, never both and never neither, and a cursor beside it is woken every round.
+    /// </summary>
+    [Fact]
+    public async Task DisconnectRacingAWake_EveryWaitEndsOnce_TheOtherCursorIsAlwaysWoken()
+    {
+        using StreamState state = new("s", 16, TimeSpan.Zero, "epoch");
+        using WakeWaiter staying = new(CancellationToken.None);
+        for (int round = 0; round < 500; round++)
+        {
+            using CancellationTokenSource gone = new();
+            using WakeWaiter leaving = new(gone.Token);
+            long seen = state.Wakes;
+            Task leavingWait = state.WaitForWakeAsync(leaving, seen).AsTask();
+            Task stayingWait = state.WaitForWakeAsync(staying, seen).AsTask();
+            using Barrier start = new(2);
+
+            await Task.WhenAll(
+                Task.Run(() => { start.SignalAndWait(HangGuard); gone.Cancel(); }),
+                Task.Run(() => { start.SignalAndWait(HangGuard); state.Wake(); })).WaitAsync(HangGuard);
+
+            Task ended = await Task.WhenAny(leavingWait, Task.Delay(HangGuard));
+            Assert.Same(leavingWait, ended);
+            Assert.True(leavingWait.IsCompletedSuccessfully || leavingWait.IsCanceled || leavingWait.Exception?.InnerException is OperationCanceledException);
+            await stayingWait.WaitAsync(HangGuard);
+        }
+    }
+
     [Fact]
     public async Task Wait_OnAConnectionAlreadyGone_FailsAtOnceRatherThanSleeping()
     {
