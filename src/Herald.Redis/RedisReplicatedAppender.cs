@@ -116,6 +116,22 @@ internal sealed partial class RedisReplicatedAppender : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A command to the primary; one the library refuses at once (the server has just turned out to be a replica) becomes
+    /// that command's failure, so that the commands sent before it are still answered for what they did.
+    /// </summary>
+    private Task<RedisResult> Send(IServer server, string command, ICollection<object> arguments)
+    {
+        try
+        {
+            return server.ExecuteAsync(_database, command, arguments, CommandFlags.DemandMaster);
+        }
+        catch (Exception ex) when (RedisFailures.IsCommandFailure(ex))
+        {
+            return Task.FromException<RedisResult>(ex);
+        }
+    }
+
     private IServer? ServerFor(RedisKey key)
     {
         try
@@ -142,9 +158,9 @@ internal sealed partial class RedisReplicatedAppender : IAsyncDisposable
             return;
         }
 
-        Task<RedisResult>[] scripts = [.. group.Select(p => server.ExecuteAsync(_database, "EVALSHA", p.Command, CommandFlags.DemandMaster))];
+        Task<RedisResult>[] scripts = [.. group.Select(p => Send(server, "EVALSHA", p.Command))];
         long timeoutMs = (long)_options.WaitReplicasTimeout.TotalMilliseconds;
-        Task<RedisResult> wait = server.ExecuteAsync(_database, "WAIT", [_options.WaitReplicas, timeoutMs], CommandFlags.DemandMaster);
+        Task<RedisResult> wait = Send(server, "WAIT", [_options.WaitReplicas, timeoutMs]);
         long acknowledged = -1;
         Exception? waitFailed = null;
         try
