@@ -64,16 +64,18 @@ public sealed class CommandLineTests
     /// System.CommandLine's message for a value outside AcceptOnlyFromAmong lists the choices on lines of their own, and
     /// ServerCommandLine.Parse passes it through as is.
     /// </summary>
-    [Fact]
-    public void Parse_SqliteSynchronousOutsideItsChoices_ExitsTwoWithOneLineOnStderr()
+    [Theory]
+    [InlineData("--sqlite-synchronous")]
+    [InlineData("--io-scheduling")]
+    public void Parse_ChoiceOptionOutsideItsChoices_ExitsTwoWithOneLineOnStderr(string option)
     {
         using StringWriter error = new();
 
-        (ServerSettings? settings, int exitCode) = ServerCommandLine.Parse(["--sqlite-synchronous", "sometimes"], TextWriter.Null, error);
+        (ServerSettings? settings, int exitCode) = ServerCommandLine.Parse([option, "sometimes"], TextWriter.Null, error);
 
         Assert.Null(settings);
         Assert.Equal(2, exitCode);
-        AssertOneLine(error.ToString(), ["--sqlite-synchronous", "sometimes"]);
+        AssertOneLine(error.ToString(), [option, "sometimes"]);
     }
 
     [Fact]
