@@ -543,10 +543,7 @@ public sealed partial class RedisEventLog : IEventLog, ISharedSubscriberCounts, 
             Observe(index);
             Log.AppendFailed(_logger, ex, stream, count);
 
-            // A server that answers READONLY was demoted in place (a switchover) while the connection still takes it for the
-            // primary, and a command the library would not send to it has just learned so: ask who leads now, rather than
-            // sending it every append until the library's next check (a minute).
-            if (RedisFailures.IsReadOnlyReply(ex) || ex is RedisCommandException)
+            if (RedisFailures.PrimaryMayHaveMoved(ex))
             {
                 _ = _rediscovery.RequestAsync();
             }

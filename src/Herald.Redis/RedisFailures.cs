@@ -18,9 +18,17 @@ internal static class RedisFailures
     /// in time may have run (docs/protocol.md "Operations").
     /// </summary>
     public static bool WasNotSent(Exception ex) =>
-        IsReadOnlyReply(ex) || ex is RedisCommandException ||
+        PrimaryMayHaveMoved(ex) ||
         ex is RedisConnectionException { FailureType: ConnectionFailureType.UnableToConnect } ||
         (ex is RedisConnectionException && ex.Message.Contains("No connection is active", StringComparison.Ordinal));
+
+    /// <summary>
+    /// Whether a failed command says the server the connection takes for the primary no longer is one: it answered
+    /// <c>-READONLY</c> (demoted in place, a switchover), or the library refused to route the command to it
+    /// (<see cref="RedisCommandException"/>, it has just learned so). Either way, ask who leads now rather than wait for the
+    /// library's next check (a minute).
+    /// </summary>
+    public static bool PrimaryMayHaveMoved(Exception ex) => IsReadOnlyReply(ex) || ex is RedisCommandException;
 
     /// <summary>A replica's refusal of a write (<c>-READONLY</c>): the command did nothing.</summary>
     public static bool IsReadOnlyReply(Exception ex) =>

@@ -182,9 +182,9 @@ internal sealed partial class RedisReplicatedAppender : IAsyncDisposable
             }
             catch (Exception ex) when (RedisFailures.IsCommandFailure(ex))
             {
-                if (RedisFailures.IsReadOnlyReply(ex) || ex is RedisCommandException)
+                if (RedisFailures.PrimaryMayHaveMoved(ex))
                 {
-                    _ = _rediscovery.RequestAsync(); // demoted in place (a switchover): who leads now?
+                    _ = _rediscovery.RequestAsync();
                 }
 
                 // Surfaced to AppendCoreAsync, which tells "not sent" from "may have run" (and retries NOSCRIPT).

@@ -52,4 +52,21 @@ public sealed class RedisFailuresTests
     [Fact]
     public void WasNotSent_FalseForAnotherServerError() =>
         Assert.False(RedisFailures.WasNotSent(new RedisServerException(RedisErrorKind.UnknownError, CommandFlags.None, "ERR Error running script")));
+
+    [Fact]
+    public void PrimaryMayHaveMoved_AReplicasRefusalOrARouteTheLibraryRefused()
+    {
+        Assert.True(RedisFailures.PrimaryMayHaveMoved(new RedisServerException(RedisErrorKind.ReadOnly, CommandFlags.None, "READONLY You can't write against a read only replica.")));
+        Assert.True(RedisFailures.PrimaryMayHaveMoved(new RedisCommandException("Command cannot be issued to a replica: EVALSHA")));
+    }
+
+    [Fact]
+    public void PrimaryMayHaveMoved_NotForALostConnectionATimeoutOrAScriptError()
+    {
+        // A lost connection is the library's own reconnect to handle; asking who leads on every timeout would flood the
+        // servers with discovery during a slow spell.
+        Assert.False(RedisFailures.PrimaryMayHaveMoved(new RedisConnectionException(ConnectionFailureType.UnableToConnect, CommandFlags.None, "It was not possible to connect", null, CommandStatus.Unknown)));
+        Assert.False(RedisFailures.PrimaryMayHaveMoved(new RedisTimeoutException(CommandFlags.None, "Timeout awaiting response", CommandStatus.Sent)));
+        Assert.False(RedisFailures.PrimaryMayHaveMoved(new RedisServerException(RedisErrorKind.UnknownError, CommandFlags.None, "ERR Error running script")));
+    }
 }
