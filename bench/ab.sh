@@ -4,6 +4,8 @@
 # and stops exactly the PID it started.
 #   dotnet build src/Herald.Server -c Release -o /tmp/herald-a     # before the change
 #   dotnet build src/Herald.Server -c Release -o /tmp/herald-b     # after it
+#   (or `dotnet publish src/Herald.Server -c Release -r linux-x64 --self-contained false -o …`: as deployed, compiled
+#   ahead of time, which is what bench/compare.sh runs; a build's fresh server warms up through the JIT)
 #   A_DIR=/tmp/herald-a B_DIR=/tmp/herald-b RUNS=3 bash bench/ab.sh memory: --scenario publish --publishers 8 --duration 10
 #   A_DIR=… B_DIR=… bash bench/ab.sh sqlite --scenario idle --subscribers 5000 --duration 5
 #   A_DIR=/tmp/h B_DIR=/tmp/h B_ARGS="--delivery-window 20" bash bench/ab.sh sqlite --scenario fanout --subscribers 1000 --publishers 8 --rate 2000 --duration 10

@@ -23,13 +23,17 @@ if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 10200 ]; then
   exit 2
 fi
 
+# Both servers run as a deployment runs them: published for this platform, so compiled ahead of time (ReadyToRun,
+# docs/operations.md "systemd"); a fresh server per run would otherwise measure the JIT's warm-up as much as the server.
+rid=${RID:-linux-$(uname -m | sed 's/x86_64/x64/; s/aarch64/arm64/')}
+published=artifacts/compare
 if [ -z "${NO_BUILD:-}" ]; then
-  for project in src/Herald.Server/Herald.Server.csproj src/Herald.Bench/Herald.Bench.csproj bench/Herald.Baseline/Herald.Baseline.csproj; do
-    dotnet build "$project" -c Release -v q -nologo >/dev/null
-  done
+  dotnet build src/Herald.Bench/Herald.Bench.csproj -c Release -v q -nologo >/dev/null
+  dotnet publish src/Herald.Server/Herald.Server.csproj -c Release -r "$rid" --self-contained false -o "$published/server" -v q -nologo >/dev/null
+  dotnet publish bench/Herald.Baseline/Herald.Baseline.csproj -c Release -r "$rid" --self-contained false -p:PublishReadyToRun=true -o "$published/baseline" -v q -nologo >/dev/null
 fi
-server=src/Herald.Server/bin/Release/net10.0/Herald.Server
-baseline=bench/Herald.Baseline/bin/Release/net10.0/Herald.Baseline
+server=$published/server/Herald.Server
+baseline=$published/baseline/Herald.Baseline
 herald_bench=src/Herald.Bench/bin/Release/net10.0/Herald.Bench
 work=$(mktemp -d)
 pid=""
