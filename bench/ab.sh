@@ -45,9 +45,13 @@ for _ in $(seq 1 "$runs"); do
     if [ "${WARMUP_SECONDS:-10}" != 0 ]; then
       "$herald_bench" run --scenario fanout --server "$url" --subscribers 50 --publishers 4 --rate 0 --duration "${WARMUP_SECONDS:-10}" >/dev/null 2>&1 || true
     fi
-    json=$("$herald_bench" run --server "$url" --server-pid "$pid" "$@" 2>/dev/null | tail -1) || true
+    json=$("$herald_bench" run --server "$url" --server-pid "$pid" "$@" 2>"$work/bench.err" | tail -1) || true
     kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; pid=""
     rm -f "$work"/herald.db*
+    if [ -z "$json" ]; then
+      # One failed run must not end the A/B: say why, and go on with the next.
+      echo "$variant failed: $(tail -3 "$work/bench.err" | tr '\n' ' ')"; continue
+    fi
     figures=$(echo "$json" | grep -o '"\(publishesPerSecond\|deliveriesPerSecond\|eventsPerSecond\|rssPerConnectionKiB\|rssBeforeKiB\|rssEndKiB\|p99Ms\|firstEventMs\|serverCpuSeconds\|exact\)":[^,}]*' | tr '\n' ' ')
     echo "$variant $figures"
   done
