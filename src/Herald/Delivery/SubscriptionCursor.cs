@@ -223,7 +223,7 @@ internal sealed class SubscriptionCursor
         {
             // docs/protocol.md "Subscribe": history was trimmed past this cursor; say so instead of skipping silently. The
             // replay starts after F - 1, so the next event moves a composite ID's pair by exactly one.
-            ControlFrames.WriteGap(_output.Pipe, _output.NamesStreams ? Stream : null, Position, first);
+            ControlFrames.WriteGap(_output, _output.NamesStreams ? Stream : null, Position, first);
             Position = first - 1;
             _metrics.GapFrames.Add(1);
         }
@@ -304,7 +304,7 @@ internal sealed class SubscriptionCursor
             return false;
         }
 
-        ControlFrames.WriteReset(_output.Pipe, _output.NamesStreams ? Stream : null, Position, info.Last, epoch);
+        ControlFrames.WriteReset(_output, _output.NamesStreams ? Stream : null, Position, info.Last, epoch);
         _metrics.ResetFrames.Add(1);
         Position = (info.First ?? (info.Last + 1)) - 1;
         Epoch = epoch;

@@ -16,8 +16,15 @@ namespace Herald.Delivery;
 /// <see cref="SubscriptionCursor.Position"/> only in between: a composite ID is rendered from every cursor's position, so the
 /// positions must not move while another cursor writes. For one stream there is nobody to take turns with and entering
 /// costs nothing.
+/// <para>
+/// Every frame goes through this writer (it is the <see cref="IBufferWriter{T}"/> control frames are written to as well):
+/// it keeps the memory the response lends across frames and advances the response once per block it fills and once at
+/// <see cref="FlushAsync"/>, instead of a <c>GetSpan</c> and an <c>Advance</c> per frame, each under Kestrel's response lock.
+/// So nothing may write to the response's own writer while frames are pending here, and every write ends with
+/// <see cref="FlushAsync"/> with no await in between (the first flush also starts the response).
+/// </para>
 /// </remarks>
-internal sealed class SubscriptionOutput
+internal sealed class SubscriptionOutput : IBufferWriter<byte>
 {
     private readonly PipeWriter _pipe;
     private readonly EventTypeFilter? _filter;
@@ -26,6 +33,8 @@ internal sealed class SubscriptionOutput
     private byte[][]? _pairPrefixes; // "orders:", ",prices:", …: the composite ID's fixed bytes, in subscription order
     private long _lastWrite;
     private bool _ended;
+    private Memory<byte> _lent; // what the response last lent (GetMemory), of which _filled bytes hold frames not yet advanced
+    private int _filled;
 
     private SubscriptionOutput(PipeWriter pipe, EventTypeFilter? filter, bool shared, long now)
     {
@@ -40,9 +49,6 @@ internal sealed class SubscriptionOutput
 
     /// <summary>The response of a subscription to several streams; <see cref="Follow"/> names its cursors before they run.</summary>
     public static SubscriptionOutput ForSeveralStreams(PipeWriter pipe, EventTypeFilter? filter, long now) => new(pipe, filter, shared: true, now);
-
-    /// <summary>For control frames (<c>gap</c>, <c>reset</c>, <c>hello</c>) and the retry field; write only between enter and exit.</summary>
-    public PipeWriter Pipe => _pipe;
 
     /// <summary>Whether frames name their stream (a connection to several streams).</summary>
     public bool NamesStreams => _turn is not null;
@@ -85,12 +91,12 @@ internal sealed class SubscriptionOutput
         byte[] frame = e.Frame;
         if (_cursors is null)
         {
-            _pipe.Write(frame);
+            this.Write(frame);
             return;
         }
 
         WriteCompositeIdField();
-        _pipe.Write(frame.AsSpan(EventFrame.IdFieldLength(e.Id)));
+        this.Write(frame.AsSpan(EventFrame.IdFieldLength(e.Id)));
     }
 
     /// <summary>An event read from the store, encoded straight into the response; the cursor's position is already its ID.</summary>
@@ -98,12 +104,12 @@ internal sealed class SubscriptionOutput
     {
         if (_cursors is null)
         {
-            EventFrame.Write(_pipe, e.Id, e.EventType, e.Data.Span);
+            EventFrame.Write(this, e.Id, e.EventType, e.Data.Span);
             return;
         }
 
         WriteCompositeIdField();
-        EventFrame.WriteAfterId(_pipe, e.EventType, e.Data.Span);
+        EventFrame.WriteAfterId(this, e.EventType, e.Data.Span);
     }
 
     /// <summary>Moves the client's cursor to <paramref name="cursor"/>'s position past events the filter skipped (docs/protocol.md).</summary>
@@ -111,19 +117,20 @@ internal sealed class SubscriptionOutput
     {
         if (_cursors is null)
         {
-            EventFrame.WriteIdOnly(_pipe, cursor.Position);
+            EventFrame.WriteIdOnly(this, cursor.Position);
             return;
         }
 
         WriteCompositeIdField();
-        _pipe.Write("\n\n"u8);
+        this.Write("\n\n"u8);
     }
 
-    public void WriteHeartbeat() => _pipe.Write(EventFrame.Heartbeat);
+    public void WriteHeartbeat() => this.Write(EventFrame.Heartbeat);
 
     /// <summary>Sends what was written; false when the client is gone (the response is over for every cursor).</summary>
     public async ValueTask<bool> FlushAsync(TimeProvider clock, CancellationToken aborted)
     {
+        Commit();
         FlushResult result = await _pipe.FlushAsync(aborted).ConfigureAwait(false);
         Volatile.Write(ref _lastWrite, clock.GetTimestamp());
         if (result.IsCompleted || result.IsCanceled)
@@ -148,8 +155,53 @@ internal sealed class SubscriptionOutput
 
         _ended = true;
         int milliseconds = Random.Shared.Next((int)retry.TotalMilliseconds, (int)retry.TotalMilliseconds + 5000);
-        EventFrame.WriteRetry(_pipe, milliseconds);
+        EventFrame.WriteRetry(this, milliseconds);
+        Commit();
         await _pipe.FlushAsync(aborted).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public void Advance(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, _lent.Length - _filled);
+        _filled += count;
+    }
+
+    /// <inheritdoc/>
+    public Memory<byte> GetMemory(int sizeHint = 0) => Lend(sizeHint);
+
+    /// <inheritdoc/>
+    public Span<byte> GetSpan(int sizeHint = 0) => Lend(sizeHint).Span;
+
+    // The rest of what the response lent, if sizeHint fits; else the frames so far are advanced and the response lends
+    // anew (the rest of its current block when that holds sizeHint, so consecutive small frames share a block).
+    private Memory<byte> Lend(int sizeHint)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(sizeHint);
+        int needed = Math.Max(sizeHint, 1);
+        if (_lent.Length - _filled < needed)
+        {
+            Commit();
+            _lent = _pipe.GetMemory(needed);
+            if (_lent.Length < needed)
+            {
+                throw new InvalidOperationException($"The response lent {_lent.Length} bytes where {needed} were asked for.");
+            }
+        }
+
+        return _lent[_filled..];
+    }
+
+    private void Commit()
+    {
+        if (_filled > 0)
+        {
+            _pipe.Advance(_filled);
+        }
+
+        _lent = default;
+        _filled = 0;
     }
 
     private async ValueTask<Turn> AwaitTurnAsync(Task entering)
@@ -180,7 +232,7 @@ internal sealed class SubscriptionOutput
             size += prefixes[i].Length + 19;
         }
 
-        Span<byte> span = _pipe.GetSpan(size);
+        Span<byte> span = GetSpan(size);
         "id: "u8.CopyTo(span);
         int at = "id: ".Length;
         for (int i = 0; i < cursors.Length; i++)
@@ -191,7 +243,7 @@ internal sealed class SubscriptionOutput
             at += digits;
         }
 
-        _pipe.Advance(at);
+        Advance(at);
     }
 
     /// <summary>A cursor's turn on the response: write only while <see cref="Open"/>; disposing it lets the next cursor write.</summary>

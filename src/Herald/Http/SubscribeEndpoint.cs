@@ -1,4 +1,3 @@
-using System.IO.Pipelines;
 using Herald.Delivery;
 using Herald.Hosting;
 using Herald.Http.Formats;
@@ -71,14 +70,13 @@ internal sealed partial class SubscribeEndpoint
         _metrics.Subscribers.Add(1);
         try
         {
-            PipeWriter output = context.Response.BodyWriter;
-            SubscriptionOutput response = SubscriptionOutput.ForOneStream(output, types, _hub.TimeProvider.GetTimestamp());
+            SubscriptionOutput response = SubscriptionOutput.ForOneStream(context.Response.BodyWriter, types, _hub.TimeProvider.GetTimestamp());
             string storeEpoch = _log.Epoch;
             state.EnsureEpoch(storeEpoch);
             StreamInfo info = await SubscribeRequest.InfoAsync(_log, state, position, aborted);
-            EventFrame.WriteRetry(output, (int)_options.Retry.TotalMilliseconds);
-            ControlFrames.WriteHello(output, name, storeEpoch, info.Last);
-            ResumePlan plan = SubscribeRequest.Resume(output, _metrics, stream: null, position, epoch, storeEpoch, info);
+            EventFrame.WriteRetry(response, (int)_options.Retry.TotalMilliseconds);
+            ControlFrames.WriteHello(response, name, storeEpoch, info.Last);
+            ResumePlan plan = SubscribeRequest.Resume(response, _metrics, stream: null, position, epoch, storeEpoch, info);
             Log.Subscribed(_logger, name, plan.OutcomeName, plan.Cursor);
 
             var subscription = new SubscriptionCursor(_hub, _log, state, response, _metrics, _options, plan.Cursor)
@@ -87,7 +85,7 @@ internal sealed partial class SubscribeEndpoint
                 Epoch = storeEpoch,
                 StartsLive = plan.Outcome == ResumeOutcome.Live,
             };
-            await output.FlushAsync(aborted);
+            await response.FlushAsync(_hub.TimeProvider, aborted);
             await subscription.RunAsync(aborted);
             Log.Unsubscribed(_logger, name, subscription.Position);
         }

@@ -111,13 +111,13 @@ internal sealed partial class SubscribeManyEndpoint
             infos[i] = await SubscribeRequest.InfoAsync(_log, states[i], starts[i], aborted);
         }
 
-        EventFrame.WriteRetry(output.Pipe, (int)_options.Retry.TotalMilliseconds);
-        ControlFrames.WriteHello(output.Pipe, storeEpoch, [.. streams.Select((stream, i) => (stream, infos[i].Last))]);
+        EventFrame.WriteRetry(output, (int)_options.Retry.TotalMilliseconds);
+        ControlFrames.WriteHello(output, storeEpoch, [.. streams.Select((stream, i) => (stream, infos[i].Last))]);
         List<SubscriptionCursor> cursors = new(streams.Length);
         bool reset = false;
         for (int i = 0; i < streams.Length; i++)
         {
-            ResumePlan plan = SubscribeRequest.Resume(output.Pipe, _metrics, streams[i], starts[i], epoch, storeEpoch, infos[i]);
+            ResumePlan plan = SubscribeRequest.Resume(output, _metrics, streams[i], starts[i], epoch, storeEpoch, infos[i]);
             reset |= plan.Outcome == ResumeOutcome.Reset;
             cursors.Add(new SubscriptionCursor(_hub, _log, states[i], output, _metrics, _options, plan.Cursor)
             {
@@ -142,7 +142,7 @@ internal sealed partial class SubscribeManyEndpoint
             Log.Subscribed(_logger, streams.Length, names);
         }
 
-        await output.Pipe.FlushAsync(aborted);
+        await output.FlushAsync(_hub.TimeProvider, aborted);
 
         // The connection ends when any of its cursors ends (client gone, shutdown): the others are cancelled with it.
         using CancellationTokenSource connection = CancellationTokenSource.CreateLinkedTokenSource(aborted);

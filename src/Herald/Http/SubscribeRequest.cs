@@ -1,4 +1,4 @@
-using System.IO.Pipelines;
+using System.Buffers;
 using Herald.Delivery;
 using Herald.Hosting;
 using Herald.Http.Formats;
@@ -116,7 +116,7 @@ internal static class SubscribeRequest
     /// (naming <paramref name="stream"/> on a connection to several streams, else null) and records the resume.
     /// </summary>
     public static ResumePlan Resume(
-        PipeWriter output, HeraldMetrics metrics, string? stream, long? position, string? epoch, string storeEpoch, StreamInfo info)
+        IBufferWriter<byte> output, HeraldMetrics metrics, string? stream, long? position, string? epoch, string storeEpoch, StreamInfo info)
     {
         ResumePlan plan = ResumePlan.Decide(position, epoch, storeEpoch, info);
         if (plan.Outcome == ResumeOutcome.Reset)
