@@ -143,11 +143,11 @@ for scenario in $scenarios; do
     idle)
       compare "idle 5,000 connections (KiB RSS each)" rssPerConnectionKiB "sqlite memory" --scenario idle --subscribers 5000 --duration 5
       compare "idle 10,000 connections (KiB RSS each)" rssPerConnectionKiB "sqlite memory" --scenario idle --subscribers 10000 --duration 5
-      if [ "$(ulimit -n)" = unlimited ] || [ "$(ulimit -n)" -ge 20300 ]; then
-        compare "idle 20,000 connections (KiB RSS each)" rssPerConnectionKiB "sqlite memory" --scenario idle --subscribers 20000 --duration 5
-      else
-        echo "| idle 20,000 connections | - | skipped: ulimit -n is $(ulimit -n), needs about 20,300 | | | | | | |"
-      fi ;;
+      # 20,000 needs about 20,300 descriptors in the server; under a lower hard limit (20,000 on the standard machine,
+      # which root inside its container cannot raise) the row runs at the most the limit leaves room for, and says so.
+      most=20000
+      if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 20300 ]; then most=$(( ($(ulimit -n) - 200) / 100 * 100 )); fi
+      compare "idle $most connections (KiB RSS each)" rssPerConnectionKiB "sqlite memory" --scenario idle --subscribers "$most" --duration 5 ;;
     margin)
       # One more idle connection's cost: 5,000 held while 5,000 more connect. The second batch's RSS per connection is
       # free of what the warm-up left committed, which the one-batch idle rows count in.
@@ -155,7 +155,14 @@ for scenario in $scenarios; do
     streams)
       # Held 12 s, and 12 s after they leave: herald-server looks for a wave of departures every 10 s (docs/operations.md).
       compare "10,000 streams, 1 subscriber each (KiB RSS per stream+sub)" "rssPerConnectionKiB rssLeftPerSubscriberKiB" "sqlite memory" \
-        --scenario idle --subscribers 10000 --stream-per-subscriber --duration 12 ;;
+        --scenario idle --subscribers 10000 --stream-per-subscriber --duration 12
+      # 50,000 streams with a subscriber each need 50,000 connections, more than one process may open here; so 10,000
+      # subscribers follow 5 streams of their own each on one GET /subscribe. Herald only: the baseline has no such request.
+      declare -gA base_medians=()
+      for kind in sqlite memory; do
+        measure "50,000 streams, 10,000 subs x 5 own streams (KiB RSS per stream)" "$kind" "rssPerStreamKiB rssLeftPerSubscriberKiB" \
+          --scenario idle --subscribers 10000 --streams 5 --composite --stream-per-subscriber --duration 12
+      done ;;
     catchup)
       compare "catch-up 50,000 retained events" "eventsPerSecond firstEventMs" "sqlite memory" --scenario catchup --events 50000
       compare "catch-up 1,000,000 retained events" "eventsPerSecond firstEventMs" "sqlite memory" --scenario catchup --events 1000000 ;;

@@ -111,6 +111,22 @@ public sealed class RunCommandTests(MemoryHostFixture fixture) : IClassFixture<M
     }
 
     [Fact]
+    public async Task An_idle_run_with_streams_of_its_own_on_one_connection_reports_rss_per_followed_stream()
+    {
+        string pid = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        (int exit, string stdout, string stderr) = await BenchRun.RunAsync("run", "--scenario", "idle", "--server", Server, "--subscribers", "4", "--streams", "3", "--composite", "--stream-per-subscriber", "--duration", "0.5", "--server-pid", pid);
+
+        Assert.True(exit == CliExitCodes.Success, stderr);
+        JsonElement json = ParseOneLine(stdout);
+        Assert.Equal(4, json.GetProperty("connections").GetInt32()); // one GET /subscribe each, not one per stream
+        Assert.Equal(4, json.GetProperty("connected").GetInt32()); // the server accepted every subscriber's three streams
+        Assert.Equal(0, json.GetProperty("lagging").GetInt64()); // and none was ended while held
+        double perConnection = json.GetProperty("rssPerConnectionKiB").GetDouble();
+        Assert.Equal(Math.Round(perConnection / 3, 2), json.GetProperty("rssPerStreamKiB").GetDouble(), 0.011);
+        Assert.Contains("per followed stream", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Bench_refuses_a_server_that_is_not_on_loopback()
     {
         (int exit, string stdout, string stderr) = await BenchRun.RunAsync("run", "--server", "http://192.0.2.1:5080", "--duration", "1");

@@ -57,6 +57,10 @@ internal static class BenchReport
             }
 
             Row("server RSS per connection / per subscriber KiB", $"{F(r.RssPerConnectionKiB ?? double.NaN, 2)} / {F(r.RssPerSubscriberKiB ?? double.NaN, 2)}");
+            if (r.RssPerStreamKiB is double perStream)
+            {
+                Row("server RSS per followed stream KiB", F(perStream, 2));
+            }
         }
 
         console.Write(table);
@@ -99,6 +103,7 @@ internal static class BenchReport
         ["rssEndKiB"] = r.RssEndKiB,
         ["rssPerConnectionKiB"] = r.RssPerConnectionKiB is double perConnection ? Math.Round(perConnection, 2) : null,
         ["rssPerSubscriberKiB"] = r.RssPerSubscriberKiB is double perSubscriber ? Math.Round(perSubscriber, 2) : null,
+        ["rssPerStreamKiB"] = r.RssPerStreamKiB is double perStream ? Math.Round(perStream, 2) : null,
         ["benchCpuSeconds"] = r.BenchCpuSeconds,
         ["serverCpuSeconds"] = r.ServerCpuSeconds,
         ["serverCpuSecondsUnderLoad"] = r.ServerCpuSecondsUnderLoad is double underLoad ? Math.Round(underLoad, 2) : null,

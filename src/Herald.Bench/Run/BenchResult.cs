@@ -68,6 +68,9 @@ internal sealed record BenchResult
     /// <summary>The RSS the connections added, per subscriber: one connection, or one per stream.</summary>
     public double? RssPerSubscriberKiB => RssBeforeKiB is long before && RssAfterKiB is long after && Settings.Subscribers > 0 ? (after - before) / (double)Settings.Subscribers : null;
 
+    /// <summary>The RSS the connections added, per stream they follow (idle, a stream per subscriber): one stream each, or several on one connection.</summary>
+    public double? RssPerStreamKiB => Settings.StreamPerSubscriber && RssBeforeKiB is long before && RssAfterKiB is long after && Connected > 0 ? (after - before) / ((double)Connected * Settings.Streams) : null;
+
     /// <summary>Deliveries per CPU-second of the server while publishing and draining: the cost of delivering an event.</summary>
     public double? DeliveriesPerServerCpuSecond => ServerCpuSecondsUnderLoad is double cpu && cpu > 0 && Deliveries > 0 ? Deliveries / cpu : null;
 

@@ -25,7 +25,7 @@ internal static class LoadRun
         string[] streams = [.. Enumerable.Range(0, streamCount).Select(settings.StreamName)];
         long? rssBefore = ServerMemory.RssKiB(settings.ServerPid);
         SubscriberSet subscribers = settings.Composite
-            ? await SubscriberSet.OpenAsync(settings.Subscribers, (_, token) => SseSubscriber.ConnectManyAsync(settings.Server, streams, deliveryLatency, pooled: false, token), cancellationToken).ConfigureAwait(false)
+            ? await SubscriberSet.OpenAsync(settings.Subscribers, (_, token) => SseSubscriber.ConnectManyAsync(settings.Server, streams, fromStart: true, deliveryLatency, pooled: false, token), cancellationToken).ConfigureAwait(false)
             : await SubscriberSet.OpenAsync(settings.Connections, (n, token) => SseSubscriber.ConnectAsync(settings.Server, streams[n % streamCount], n % streamCount, lastEventId: 0, deliveryLatency, pooled: false, token), cancellationToken).ConfigureAwait(false);
         await using System.Runtime.CompilerServices.ConfiguredAsyncDisposable disposeSubscribers = subscribers.ConfigureAwait(false);
         long? rssConnected = ServerMemory.RssKiB(settings.ServerPid);

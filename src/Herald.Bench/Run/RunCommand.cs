@@ -39,7 +39,7 @@ internal static class RunCommand
         };
         Option<bool> streamPerSubscriber = new("--stream-per-subscriber")
         {
-            Description = "idle: each subscriber follows a stream of its own (a stream per user), so the RSS figure is per (stream + subscriber); after the measurement the subscribers leave and, --duration later, the RSS is read again (rssEndKiB) to show what was given back.",
+            Description = "idle: each subscriber follows a stream of its own (a stream per user), so the RSS figure is per (stream + subscriber); after the measurement the subscribers leave and, --duration later, the RSS is read again (rssEndKiB) to show what was given back. With --streams K --composite, each subscriber follows K streams of its own on one GET /subscribe connection (rssPerStreamKiB: per stream).",
         };
         Command command = new("run", "Measure a Herald (or baseline) server on loopback: rates, publish→receive latency, gaps, duplicates, RSS per idle connection.")
         {
@@ -125,9 +125,13 @@ internal static class RunCommand
             return "--streams must be 1..1024";
         }
 
-        if ((settings.Streams > 1 && settings.Scenario is not (BenchScenarios.Fanout or BenchScenarios.Publish)) || (settings.Composite && settings.Scenario != BenchScenarios.Fanout))
+        // idle --stream-per-subscriber --streams K --composite: each subscriber follows K streams of its own on one
+        // connection, so one run can hold more streams than the machine allows connections.
+        bool ownStreamsOnOneConnection = settings.Scenario == BenchScenarios.Idle && settings.StreamPerSubscriber && settings.Composite;
+        if (!ownStreamsOnOneConnection
+            && ((settings.Streams > 1 && settings.Scenario is not (BenchScenarios.Fanout or BenchScenarios.Publish)) || (settings.Composite && settings.Scenario != BenchScenarios.Fanout)))
         {
-            return "--streams applies to the fanout and publish scenarios, --composite to fanout";
+            return "--streams applies to the fanout and publish scenarios, --composite to fanout (and both to idle with --stream-per-subscriber)";
         }
 
         if (settings.StreamPerSubscriber && settings.Scenario != BenchScenarios.Idle)

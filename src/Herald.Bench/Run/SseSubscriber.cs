@@ -78,12 +78,13 @@ internal sealed class SseSubscriber : IDisposable
 
     /// <summary>
     /// Connects to <c>GET /subscribe?stream=…</c> following <paramref name="streams"/> (the run's streams 0 … n-1, in that
-    /// order), every one resumed from 0 with a composite <c>Last-Event-ID</c>.
+    /// order): every one resumed from 0 with a composite <c>Last-Event-ID</c>, or, when <paramref name="fromStart"/> is
+    /// false, a live start (no <c>Last-Event-ID</c>), as an idle subscriber that wants only what comes next connects.
     /// </summary>
-    public static async Task<SseSubscriber> ConnectManyAsync(Uri server, IReadOnlyList<string> streams, LatencyHistogram? latency, bool pooled, CancellationToken cancellationToken)
+    public static async Task<SseSubscriber> ConnectManyAsync(Uri server, IReadOnlyList<string> streams, bool fromStart, LatencyHistogram? latency, bool pooled, CancellationToken cancellationToken)
     {
         string query = string.Join('&', streams.Select(s => "stream=" + s));
-        string resume = $"Last-Event-ID: {string.Join(',', streams.Select(s => s + ":0"))}\r\n";
+        string resume = fromStart ? $"Last-Event-ID: {string.Join(',', streams.Select(s => s + ":0"))}\r\n" : "";
         Socket socket = await SendRequestAsync(server, $"/subscribe?{query}", resume, cancellationToken).ConfigureAwait(false);
         return new SseSubscriber(socket, latency, pooled, [.. Enumerable.Range(0, streams.Count)], new CompositeCursorCheck(streams));
     }

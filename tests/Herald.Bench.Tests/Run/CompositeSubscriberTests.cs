@@ -78,7 +78,7 @@ public sealed class CompositeSubscriberTests
         }
 
         Task<string> serving = ServeAsync(listener, Encoding.UTF8.GetBytes(body.ToString()), guard.Token);
-        SseSubscriber subscriber = await SseSubscriber.ConnectManyAsync(server, s_streams, latency: null, pooled: false, guard.Token);
+        SseSubscriber subscriber = await SseSubscriber.ConnectManyAsync(server, s_streams, fromStart: true, latency: null, pooled: false, guard.Token);
         await subscriber.ReadAsync(headersRead: null, guard.Token);
         return (subscriber, await serving);
     }
