@@ -8,12 +8,25 @@ if (settings is null)
     return exitCode;
 }
 
+// Every connection takes a descriptor, and the runtime aborts when there is none left: use what the hard limit allows,
+// and keep the connection caps under it, so that a crowd gets 503s instead of a crashed node.
+string? capsLowered = null;
+if (OpenFileLimit.RaiseSoftToHard() is (long softLimit, _) && OpenFileLimit.OpenNow() is int openNow)
+{
+    (settings, capsLowered) = ConnectionBudget.Fit(settings, softLimit, openNow);
+}
+
 try
 {
     await using WebApplication app = HeraldServer.Build(settings);
     await app.StartAsync();
     string urls = string.Join(", ", app.Urls);
     string store = settings.Store.ToString();
+    if (capsLowered is not null)
+    {
+        app.Logger.LogWarning("Connection caps lowered: {Reason}", capsLowered);
+    }
+
     app.Logger.LogInformation("Herald is serving {Store} on {Urls}", store, urls);
     await app.WaitForShutdownAsync();
     return 0;

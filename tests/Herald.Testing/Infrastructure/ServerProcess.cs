@@ -21,6 +21,8 @@ internal sealed partial class ServerProcess : IAsyncDisposable
 
     public int Pid => _process.Id;
 
+    public bool HasExited => _process.HasExited;
+
     public Uri BaseAddress => _serving.Task.IsCompletedSuccessfully ? _serving.Task.Result : throw new InvalidOperationException("The server is not serving yet.");
 
     public HttpClient Client => _client ??= TestHttp.CreateClient(BaseAddress);
@@ -62,9 +64,16 @@ internal sealed partial class ServerProcess : IAsyncDisposable
     public static Task<ServerProcess> StartAsync(params string[] args) => StartAsync(environment: null, args);
 
     /// <summary>As <see cref="StartAsync(string[])"/>, with <paramref name="environment"/> added to the child's environment (e.g. <c>SSL_CERT_FILE</c>).</summary>
-    public static async Task<ServerProcess> StartAsync(IReadOnlyDictionary<string, string>? environment, params string[] args)
+    public static Task<ServerProcess> StartAsync(IReadOnlyDictionary<string, string>? environment, params string[] args) =>
+        StartAsync(environment, openFileLimit: null, args);
+
+    /// <summary>As <see cref="StartAsync(string[])"/>, under an open-file limit (soft and hard, <c>ulimit -n</c>) of <paramref name="openFileLimit"/>.</summary>
+    public static Task<ServerProcess> StartWithOpenFileLimitAsync(int openFileLimit, params string[] args) =>
+        StartAsync(environment: null, openFileLimit, args);
+
+    private static async Task<ServerProcess> StartAsync(IReadOnlyDictionary<string, string>? environment, int? openFileLimit, string[] args)
     {
-        ServerProcess server = new(Launch(args.Contains("--urls") ? args : ["--urls", "http://127.0.0.1:0", .. args]));
+        ServerProcess server = new(Launch(args.Contains("--urls") ? args : ["--urls", "http://127.0.0.1:0", .. args], openFileLimit));
         foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
         {
             server._process.StartInfo.Environment[name] = value;
@@ -155,14 +164,24 @@ internal sealed partial class ServerProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    private static Process Launch(string[] args)
+    private static Process Launch(string[] args, int? openFileLimit = null)
     {
-        ProcessStartInfo start = new(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
+        ProcessStartInfo start = new(openFileLimit is null ? dotnet : "sh")
         {
             UseShellExecute = false,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        if (openFileLimit is int limit)
+        {
+            // The shell sets the limit and becomes the server (exec), so the PID is the server's.
+            start.ArgumentList.Add("-c");
+            start.ArgumentList.Add($"ulimit -n {limit} && exec \"$@\"");
+            start.ArgumentList.Add("sh");
+            start.ArgumentList.Add(dotnet);
+        }
+
         start.ArgumentList.Add(ServerDll);
         foreach (string arg in args)
         {

@@ -1,0 +1,152 @@
+using System.Net.Sockets;
+using System.Text;
+using System.Text.RegularExpressions;
+using Herald.Testing.Infrastructure;
+
+namespace Herald.Server.Tests;
+
+/// <summary>
+/// The open-file limit (<see cref="ConnectionBudget"/>, <see cref="OpenFileLimit"/>): every connection takes a
+/// descriptor and the runtime aborts when none is left, so herald-server keeps its connection caps under the limit.
+/// A crowd larger than the limit allows gets answers (503, or a closed connection), and the node goes on serving.
+/// </summary>
+public sealed partial class OpenFileLimitTests
+{
+    private const int Limit = 400;
+    private const int Crowd = 300;
+
+    [Fact]
+    public async Task ACrowdLargerThanTheOpenFileLimitAllows_IsRefused_AndTheNodeGoesOnServing()
+    {
+        await using ServerProcess server = await ServerProcess.StartWithOpenFileLimitAsync(Limit, "--store", "memory:", "--max-connections-per-ip", "0");
+        Match lowered = CapsLowered().Match(server.Output);
+        Assert.True(lowered.Success, $"no warning about the open-file limit. Output:\n{server.Output}");
+        Assert.Equal(Limit, int.Parse(lowered.Groups["limit"].Value, System.Globalization.CultureInfo.InvariantCulture));
+        int subscriptions = int.Parse(lowered.Groups["subscriptions"].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(subscriptions, 1, Crowd - 1); // the crowd is larger than the node may take
+
+        List<(Socket Socket, string Answer)> crowd = [];
+        try
+        {
+            crowd.AddRange(await Task.WhenAll(Enumerable.Range(0, Crowd).Select(_ => SubscribeAsync(server.BaseAddress))));
+
+            // Before the caps were fitted the descriptors ran out here: the runtime aborted ("Internal CLR error"), or it
+            // could no longer load an assembly and, its type initializers failed for good, answered every request with an error.
+            Assert.False(server.HasExited, $"the server died under the crowd. Output:\n{server.Output}");
+            int open = crowd.Count(c => c.Answer.StartsWith("HTTP/1.1 200", StringComparison.Ordinal));
+            int refused = crowd.Count(c => c.Answer.StartsWith("HTTP/1.1 503", StringComparison.Ordinal));
+            int closed = crowd.Count(c => c.Answer.Length == 0);
+            Assert.Equal(subscriptions, open);
+            Assert.Equal(Crowd, open + refused + closed); // every one answered; none left hanging
+
+            // The refused go away, as EventSource does on a 503; the node still publishes and delivers.
+            foreach ((Socket socket, _) in crowd.Where(c => !c.Answer.StartsWith("HTTP/1.1 200", StringComparison.Ordinal)))
+            {
+                socket.Dispose();
+            }
+
+            long id = await server.Client.PublishAsync("crowd", "still served");
+            Assert.Equal(1, id);
+            Socket first = crowd.First(c => c.Answer.StartsWith("HTTP/1.1 200", StringComparison.Ordinal)).Socket;
+            Assert.Contains("still served", await ReadUntilAsync(first, "still served"), StringComparison.Ordinal);
+        }
+        finally
+        {
+            foreach ((Socket socket, _) in crowd)
+            {
+                socket.Dispose();
+            }
+        }
+
+        server.Terminate();
+        Assert.Equal(0, await server.WaitForExitAsync());
+    }
+
+    [Fact]
+    public void Fit_UnderAGenerousLimit_ChangesNothing()
+    {
+        ServerSettings settings = new();
+
+        (ServerSettings fitted, string? reason) = ConnectionBudget.Fit(settings, softLimit: 65_536, openNow: 200);
+
+        Assert.Null(reason);
+        Assert.Same(settings, fitted);
+    }
+
+    [Fact]
+    public void Fit_UnderATightLimit_CapsConnectionsBelowIt_AndLeavesPublishersATenth()
+    {
+        ServerSettings settings = new(); // 10,000 subscriptions, 11,000 connections
+
+        (ServerSettings fitted, string? reason) = ConnectionBudget.Fit(settings, softLimit: 4_096, openNow: 100);
+
+        int room = 4_096 - 100 - ConnectionBudget.Margin(Environment.ProcessorCount);
+        Assert.Equal(room, fitted.MaxHttpConnections);
+        Assert.Equal(room - (room / 10), fitted.Herald.MaxConnections);
+        Assert.Contains("open-file limit is 4096", reason, StringComparison.Ordinal);
+        Assert.Equal(settings.Herald.MaxConnectionsPerIp, fitted.Herald.MaxConnectionsPerIp); // the rest is kept
+    }
+
+    [Fact]
+    public void Fit_NoCap_GetsOneUnderTheLimit()
+    {
+        ServerSettings settings = new() { MaxHttpConnections = 0, Herald = { MaxConnections = 0 } };
+
+        (ServerSettings fitted, string? reason) = ConnectionBudget.Fit(settings, softLimit: 100_000, openNow: 100);
+
+        Assert.NotNull(reason);
+        Assert.InRange(fitted.MaxHttpConnections, 1, 100_000 - 100);
+        Assert.Equal(fitted.MaxHttpConnections - 1000, fitted.Herald.MaxConnections);
+    }
+
+    [Fact]
+    public void Fit_ASubscriptionCapThatFits_IsTheOperatorsAndStays()
+    {
+        ServerSettings settings = new() { MaxHttpConnections = 0, Herald = { MaxConnections = 3_000 } };
+
+        (ServerSettings fitted, _) = ConnectionBudget.Fit(settings, softLimit: 4_096, openNow: 100);
+
+        Assert.Equal(3_000, fitted.Herald.MaxConnections);
+        Assert.True(fitted.MaxHttpConnections > 3_000);
+    }
+
+    private static async Task<(Socket Socket, string Answer)> SubscribeAsync(Uri server)
+    {
+        Socket socket = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            await socket.ConnectAsync(server.Host, server.Port);
+            await socket.SendAsync(Encoding.ASCII.GetBytes($"GET /streams/crowd HTTP/1.1\r\nHost: {server.Authority}\r\nAccept: text/event-stream\r\n\r\n"));
+            byte[] buffer = new byte[512];
+            using CancellationTokenSource guard = new(TestTimeouts.Frame);
+            int read = await socket.ReceiveAsync(buffer, SocketFlags.None, guard.Token);
+            return (socket, Encoding.ASCII.GetString(buffer, 0, read));
+        }
+        catch (SocketException)
+        {
+            return (socket, ""); // refused at the transport: closed or reset
+        }
+    }
+
+    private static async Task<string> ReadUntilAsync(Socket socket, string expected)
+    {
+        StringBuilder received = new();
+        byte[] buffer = new byte[4096];
+        using CancellationTokenSource guard = new(TestTimeouts.Frame);
+        while (!received.ToString().Contains(expected, StringComparison.Ordinal))
+        {
+            int read = await socket.ReceiveAsync(buffer, SocketFlags.None, guard.Token);
+            if (read == 0)
+            {
+                break;
+            }
+
+            received.Append(Encoding.UTF8.GetString(buffer, 0, read));
+        }
+
+        return received.ToString();
+    }
+
+    [GeneratedRegex(@"open-file limit is (?<limit>\d+) descriptors.* and (?<subscriptions>\d+) subscriptions")]
+    private static partial Regex CapsLowered();
+}
