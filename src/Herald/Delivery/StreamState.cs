@@ -24,6 +24,9 @@ internal sealed class StreamState : IAppendObserver, IDisposable
     private readonly HashSet<SubscriptionCursor> _cursors = [];
     private long _lastAppendWake = long.MinValue / 2;
     private int _wakeScheduled;
+    private int _passes; // wake-ups whose cursors are still being run (WakeDispatch)
+    private int _wakeAfterPass; // 1: an append came while a pass ran; the pass's end wakes the cursors again
+    private readonly Action _passFinished;
     private ITimer? _pacer;
     private volatile bool _disposed;
     private HotTail _tail;
@@ -35,6 +38,7 @@ internal sealed class StreamState : IAppendObserver, IDisposable
         _tail = new HotTail(hotTailCapacity, hotTailMaxBytes);
         _epoch = epoch;
         _windowTicks = (long)(deliveryWindow.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        _passFinished = PassFinished;
     }
 
     public string Name { get; }
@@ -200,12 +204,17 @@ internal sealed class StreamState : IAppendObserver, IDisposable
     /// </summary>
     private void WakeForAppend()
     {
+        if (DeferToRunningPass())
+        {
+            return;
+        }
+
         long now = System.Diagnostics.Stopwatch.GetTimestamp();
         long since = now - Volatile.Read(ref _lastAppendWake);
         if (since >= _windowTicks)
         {
             Volatile.Write(ref _lastAppendWake, now);
-            Wake();
+            WakeForAppendNow();
             return;
         }
 
@@ -241,26 +250,94 @@ internal sealed class StreamState : IAppendObserver, IDisposable
     {
         // Clear the flag before waking: an append racing with this wake-up arms the timer again rather than being missed.
         Volatile.Write(ref _wakeScheduled, 0);
+        if (DeferToRunningPass())
+        {
+            return;
+        }
+
         Volatile.Write(ref _lastAppendWake, System.Diagnostics.Stopwatch.GetTimestamp());
-        Wake();
+        WakeForAppendNow();
     }
 
-    /// <summary>Wakes every cursor on the stream; they run on the thread pool (<see cref="WakeDispatch"/>), never on the caller.</summary>
+    /// <summary>
+    /// True when an append's wake-up's cursors are still being run: the append waits for that pass to end (<see cref="PassFinished"/>)
+    /// instead of waking the cursors the pass already ran while the rest still wait for their turn. On a saturated node a
+    /// pass over many subscribers outlasts the delivery window, and a wake-up per window would send the first cursors of
+    /// the list a few events each, over and over, and the last ones rarely; one wake-up per pass sends every cursor
+    /// everything that came during the pass, in one flush.
+    /// </summary>
+    private bool DeferToRunningPass()
+    {
+        if (Volatile.Read(ref _passes) == 0)
+        {
+            return false;
+        }
+
+        // Raise the flag, then look again: a pass that ended in between either took the flag (and wakes) or left it to us.
+        Interlocked.Exchange(ref _wakeAfterPass, 1);
+        return Volatile.Read(ref _passes) > 0 || Interlocked.Exchange(ref _wakeAfterPass, 0) == 0;
+    }
+
+    private void PassFinished()
+    {
+        Interlocked.Decrement(ref _passes);
+        if (Interlocked.Exchange(ref _wakeAfterPass, 0) == 1)
+        {
+            WakeForAppend();
+        }
+    }
+
+    /// <summary>
+    /// Wakes every cursor on the stream (a heartbeat tick, shutdown); they run on the thread pool (<see cref="WakeDispatch"/>),
+    /// never on the caller. Appends wake them through the delivery window instead.
+    /// </summary>
     public void Wake()
     {
-        List<WakeWaiter> woken;
+        if (TakeWaiting() is { } woken)
+        {
+            WakeDispatch.Start(woken);
+        }
+    }
+
+    // An append's wake-up: a pass over several cursors is counted until it ends, so that appends meanwhile wait for it.
+    private void WakeForAppendNow()
+    {
+        if (TakeWaiting() is not { } woken)
+        {
+            return;
+        }
+
+        if (woken.Count == 1)
+        {
+            WakeDispatch.Start(woken);
+            return;
+        }
+
+        Interlocked.Increment(ref _passes);
+        try
+        {
+            WakeDispatch.Start(woken, _passFinished);
+        }
+        catch
+        {
+            PassFinished(); // nothing was queued (out of memory): a pass that never ends would hold every later append back
+            throw;
+        }
+    }
+
+    private List<WakeWaiter>? TakeWaiting()
+    {
         lock (_waitLock)
         {
             _wakes++;
             if (_waiting.Count == 0)
             {
-                return;
+                return null;
             }
 
-            woken = _waiting;
+            List<WakeWaiter> woken = _waiting;
             _waiting = new List<WakeWaiter>(woken.Count);
+            return woken;
         }
-
-        WakeDispatch.Start(woken);
     }
 }

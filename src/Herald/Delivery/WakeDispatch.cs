@@ -14,11 +14,22 @@ internal sealed class WakeDispatch : IThreadPoolWorkItem
     private const int Slice = 128;
 
     private readonly List<WakeWaiter> _waiters;
+    private readonly Action? _finished;
     private int _next;
+    private int _done;
 
-    private WakeDispatch(List<WakeWaiter> waiters) => _waiters = waiters;
+    private WakeDispatch(List<WakeWaiter> waiters, Action? finished)
+    {
+        _waiters = waiters;
+        _finished = finished;
+    }
 
-    public static void Start(List<WakeWaiter> waiters)
+    /// <summary>
+    /// Wakes <paramref name="waiters"/>. With more than one, <paramref name="finished"/> runs once every one of them has been
+    /// woken and its cursor has run up to its next await; a single waiter is woken as a thread-pool item of its own, and
+    /// <paramref name="finished"/> is not called.
+    /// </summary>
+    public static void Start(List<WakeWaiter> waiters, Action? finished = null)
     {
         if (waiters.Count == 1)
         {
@@ -26,7 +37,7 @@ internal sealed class WakeDispatch : IThreadPoolWorkItem
             return;
         }
 
-        WakeDispatch dispatch = new(waiters);
+        WakeDispatch dispatch = new(waiters, finished);
         int items = Math.Min(Environment.ProcessorCount, (waiters.Count + Slice - 1) / Slice);
         for (int i = 0; i < items; i++)
         {
@@ -43,9 +54,22 @@ internal sealed class WakeDispatch : IThreadPoolWorkItem
             return;
         }
 
-        for (int i = start; i < Math.Min(end, _waiters.Count); i++)
+        int stop = Math.Min(end, _waiters.Count);
+        try
         {
-            _waiters[i].TryWake();
+            for (int i = start; i < stop; i++)
+            {
+                _waiters[i].TryWake();
+            }
+        }
+        finally
+        {
+            // Slices run on one thread each: the last one to end, whichever it is, reports the pass finished. In a finally,
+            // because a pass that never ends would hold back every later append of its stream.
+            if (Interlocked.Add(ref _done, stop - start) == _waiters.Count)
+            {
+                _finished?.Invoke();
+            }
         }
 
         if (end < _waiters.Count)

@@ -148,6 +148,117 @@ public sealed class WakeDispatchTests
         Assert.Equal(100, state.Wakes);
     }
 
+    /// <summary>
+    /// A saturated node: the cursors of one wake-up are still being run when the next append comes. The append must not wake
+    /// the cursors the pass already ran (they would send a few events each while the rest still wait for their turn), and
+    /// it must not be lost either: the pass's end wakes them.
+    /// </summary>
+    [Fact]
+    public async Task AppendWhileAPassRuns_WakesTheCursorsWhenThePassEnds_NotBefore()
+    {
+        using StreamState state = new("s", 16, TimeSpan.Zero, "epoch"); // no delivery window: only the pass holds the wake-up back
+        using WakeWaiter quick = new(CancellationToken.None);
+        using WakeWaiter slow = new(CancellationToken.None);
+        using ManualResetEventSlim slowCursorWriting = new();
+        using ManualResetEventSlim letSlowCursorFinish = new();
+        TaskCompletionSource<Task> quickWaitsAgain = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        // Registered off the test's synchronization context, as a cursor awaits: the continuations run inside the wake-up's
+        // slice rather than being posted elsewhere.
+        await Task.Run(() =>
+        {
+            // The quick cursor is listed first: woken, it waits again at once (its next wait is what the test watches).
+            long seen = state.Wakes;
+            OnWake(state.WaitForWakeAsync(quick, seen), () => quickWaitsAgain.SetResult(state.WaitForWakeAsync(quick, state.Wakes).AsTask()));
+            // The slow one runs inline in the same pass and takes its time, as a cursor flushing to a slow socket would.
+            OnWake(state.WaitForWakeAsync(slow, seen), () =>
+            {
+                slowCursorWriting.Set();
+                letSlowCursorFinish.Wait(HangGuard);
+            });
+        });
+
+        state.Advance(1);
+        Task quickNext = await quickWaitsAgain.Task.WaitAsync(HangGuard);
+        Assert.True(slowCursorWriting.Wait(HangGuard));
+
+        state.Advance(2); // during the pass
+        await Task.Delay(100);
+        Assert.False(quickNext.IsCompleted, "an append during a running pass woke a cursor that pass had already run");
+
+        letSlowCursorFinish.Set();
+        await quickNext.WaitAsync(HangGuard); // the pass ended: the deferred wake-up came
+    }
+
+    /// <summary>
+    /// Appends racing the end of passes, heartbeat wake-ups and the window's timer: whatever the interleaving, every cursor
+    /// sees each checkpoint's append (a wake-up deferred to a pass's end is never lost), round after round.
+    /// </summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    public async Task AppendsRacingPassEndsAndHeartbeats_EveryCursorSeesEveryCheckpoint(int windowMs)
+    {
+        const int Cursors = 300;
+        const long Appends = 2_000;
+        using StreamState state = new("s", 16, TimeSpan.FromMilliseconds(windowMs), "epoch");
+        using CancellationTokenSource stop = new();
+        long[] seenLast = new long[Cursors];
+        Task[] loops = [.. Enumerable.Range(0, Cursors).Select(i => Task.Run(async () =>
+        {
+            using WakeWaiter waiter = new(stop.Token);
+            while (true)
+            {
+                long wakes = state.Wakes;
+                Volatile.Write(ref seenLast[i], state.KnownLast); // "read what the stream has", then wait for more
+                try
+                {
+                    await state.WaitForWakeAsync(waiter, wakes).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }))];
+
+        try
+        {
+            for (long id = 1; id <= Appends; id++)
+            {
+                state.Advance(id);
+                if (id % 100 == 0)
+                {
+                    _ = Task.Run(state.Wake); // a heartbeat tick racing the appends and the passes
+                }
+
+                if (id % 250 == 0)
+                {
+                    await EveryCursorSeesAsync(seenLast, id);
+                }
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await Task.WhenAll(loops).WaitAsync(HangGuard);
+        }
+
+        Assert.All(seenLast, last => Assert.Equal(Appends, last));
+    }
+
+    // A continuation on the wait itself, run by whoever wakes it (inside the wake-up's slice), as a cursor's await is.
+    private static void OnWake(ValueTask wait, Action then) => wait.GetAwaiter().OnCompleted(then);
+
+    private static async Task EveryCursorSeesAsync(long[] seenLast, long id)
+    {
+        using CancellationTokenSource guard = new(HangGuard);
+        while (Enumerable.Range(0, seenLast.Length).Any(i => Volatile.Read(ref seenLast[i]) < id))
+        {
+            await Task.Delay(1, guard.Token); // a lost wake-up ends here, after the guard, as a cancellation
+        }
+    }
+
     // A cursor's loop: count, signal that it is about to wait, wait, record the wake-up.
     private static async Task WaitLoopAsync(StreamState state, int index, int[] woken, TaskCompletionSource[] armed, CancellationToken stop)
     {
