@@ -16,7 +16,7 @@ public sealed partial class OpenFileLimitTests
     private const int Crowd = 300;
 
     [Fact]
-    public async Task ACrowdLargerThanTheOpenFileLimitAllows_IsRefused_AndTheNodeGoesOnServing()
+    public async Task ACrowdLargerThanTheOpenFileLimitAllows_IsRefusedPastTheCaps_AndTheNodeGoesOnServing()
     {
         await using ServerProcess server = await ServerProcess.StartWithOpenFileLimitAsync(Limit, "--store", "memory:", "--max-connections-per-ip", "0");
         Match lowered = CapsLowered().Match(server.Output);
@@ -28,7 +28,12 @@ public sealed partial class OpenFileLimitTests
         List<(Socket Socket, string Answer)> crowd = [];
         try
         {
-            crowd.AddRange(await Task.WhenAll(Enumerable.Range(0, Crowd).Select(_ => SubscribeAsync(server.BaseAddress))));
+            // One after another, as reconnects spread by their retry jitter arrive: each connection is answered (or closed)
+            // before the next one comes, so what runs out is the descriptors the held subscriptions take, not a burst's.
+            for (int i = 0; i < Crowd; i++)
+            {
+                crowd.Add(await SubscribeAsync(server.BaseAddress));
+            }
 
             // Before the caps were fitted the descriptors ran out here: the runtime aborted ("Internal CLR error"), or it
             // could no longer load an assembly and, its type initializers failed for good, answered every request with an error.
@@ -125,6 +130,10 @@ public sealed partial class OpenFileLimitTests
         catch (SocketException)
         {
             return (socket, ""); // refused at the transport: closed or reset
+        }
+        catch (OperationCanceledException)
+        {
+            return (socket, "(no answer)"); // a node out of descriptors accepts and then says nothing
         }
     }
 
