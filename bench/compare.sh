@@ -143,12 +143,17 @@ for scenario in $scenarios; do
     idle)
       compare "idle 5,000 connections (KiB RSS each)" rssPerConnectionKiB "sqlite memory" --scenario idle --subscribers 5000 --duration 5
       compare "idle 10,000 connections (KiB RSS each)" rssPerConnectionKiB "sqlite memory" --scenario idle --subscribers 10000 --duration 5
-      # 20,000 needs about 21,400 descriptors: herald-server keeps its connections a margin under the open-file limit
-      # and, with --max-connections 0, leaves publishers 1,000 of them (docs/operations.md). Under a lower hard limit
-      # (20,000 on the standard machine, which root inside its container cannot raise) the row runs at the most Herald
-      # accepts there, 18,600, and says so. (At 19,800 of 20,000 the baseline aborts: "Out of memory." from the runtime.)
+      # herald-server keeps its connections under the open-file limit, less ~100 open at start and a margin of
+      # 256 + 8 per processor, and with --max-connections 0 leaves publishers a tenth (at most 1,000) of them
+      # (ConnectionBudget, docs/operations.md). Under a hard limit too low for 20,000 (20,000 on the standard machine,
+      # which root inside its container cannot raise) the row runs at the most Herald accepts there (18,600 on 2 cores),
+      # and says so. (At 19,800 of 20,000 the baseline aborts: "Out of memory." from the runtime.)
       most=20000
-      if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 21400 ]; then most=$(( ($(ulimit -n) - 1400) / 100 * 100 )); fi
+      if [ "$(ulimit -n)" != unlimited ]; then
+        room=$(( $(ulimit -n) - 100 - 256 - 8 * $(nproc) ))
+        fits=$(( room - (room / 10 < 1000 ? room / 10 : 1000) ))
+        if [ "$fits" -lt "$most" ]; then most=$(( fits / 100 * 100 )); fi
+      fi
       compare "idle $most connections (KiB RSS each)" rssPerConnectionKiB "sqlite memory" --scenario idle --subscribers "$most" --duration 5 ;;
     margin)
       # One more idle connection's cost: 5,000 held while 5,000 more connect. The second batch's RSS per connection is

@@ -8,12 +8,12 @@ if (settings is null)
     return exitCode;
 }
 
-// Every connection takes a descriptor, and the runtime aborts when there is none left: use what the hard limit allows,
-// and keep the connection caps under it, so that a crowd gets 503s instead of a crashed node.
+// Every connection takes a descriptor, and the runtime does not survive running out of them: keep the connection caps
+// under the open-file limit, so that a crowd gets 503s instead of a crashed node.
 string? capsLowered = null;
-if (OpenFileLimit.RaiseSoftToHard() is (long softLimit, _) && OpenFileLimit.OpenNow() is int openNow)
+if (OpenFileLimit.Soft() is long softLimit)
 {
-    (settings, capsLowered) = ConnectionBudget.Fit(settings, softLimit, openNow);
+    (settings, capsLowered) = ConnectionBudget.Fit(settings, softLimit, OpenFileLimit.OpenNow() ?? ConnectionBudget.AssumedOpen);
 }
 
 try

@@ -29,13 +29,13 @@ internal static class RunCommand
         Option<int?> serverPid = new("--server-pid") { Description = "The server's PID (same machine), to read its RSS from /proc/<pid>/status and its CPU time from /proc/<pid>/stat.", HelpName = "pid" };
         Option<int> streams = new("--streams")
         {
-            Description = "fanout, publish: streams the publishers spread their events over, round-robin (<prefix>-0 … <prefix>-(n-1)); each subscriber follows all of them, with one connection per stream unless --composite. Per stream, every subscriber's IDs are checked 1, 2, 3, ….",
+            Description = "fanout, publish (and idle with --stream-per-subscriber --composite: streams of each subscriber's own): streams the publishers spread their events over, round-robin (<prefix>-0 … <prefix>-(n-1)); each subscriber follows all of them, with one connection per stream unless --composite. Per stream, every subscriber's IDs are checked 1, 2, 3, ….",
             DefaultValueFactory = _ => 1,
             HelpName = "n",
         };
         Option<bool> composite = new("--composite")
         {
-            Description = "fanout: each subscriber is ONE GET /subscribe?stream=…&stream=… connection following all --streams (at most the server's --max-streams-per-subscription, 64 by default), instead of one GET /streams/{name} connection per stream; its composite id: values are checked pair by pair (exactly one pair moves per event, by 1).",
+            Description = "fanout (and idle with --stream-per-subscriber): each subscriber is ONE GET /subscribe?stream=…&stream=… connection following all --streams (at most the server's --max-streams-per-subscription, 64 by default), instead of one GET /streams/{name} connection per stream; its composite id: values are checked pair by pair (exactly one pair moves per event, by 1).",
         };
         Option<bool> streamPerSubscriber = new("--stream-per-subscriber")
         {

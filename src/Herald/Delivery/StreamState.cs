@@ -314,15 +314,7 @@ internal sealed class StreamState : IAppendObserver, IDisposable
         }
 
         Interlocked.Increment(ref _passes);
-        try
-        {
-            WakeDispatch.Start(woken, _passFinished);
-        }
-        catch
-        {
-            PassFinished(); // nothing was queued (out of memory): a pass that never ends would hold every later append back
-            throw;
-        }
+        WakeDispatch.Start(woken, _passFinished);
     }
 
     private List<WakeWaiter>? TakeWaiting()
