@@ -307,13 +307,11 @@ internal sealed class StreamState : IAppendObserver, IDisposable
             return;
         }
 
-        if (woken.Count == 1)
+        if (woken.Count > 1)
         {
-            WakeDispatch.Start(woken);
-            return;
+            Interlocked.Increment(ref _passes); // WakeDispatch reports such a pass's end, and only such a pass's
         }
 
-        Interlocked.Increment(ref _passes);
         WakeDispatch.Start(woken, _passFinished);
     }
 
