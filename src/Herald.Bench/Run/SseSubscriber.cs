@@ -138,6 +138,14 @@ internal sealed class SseSubscriber : IDisposable
                 {
                     break;
                 }
+
+                // ReachedAsync is called once the connection is open, so while this loop runs: look again once per read,
+                // fenced, so that a target set just after the last event's own check is not missed by both sides.
+                Interlocked.MemoryBarrier();
+                if (LastId >= Volatile.Read(ref _target))
+                {
+                    _reached.TrySetResult();
+                }
             }
 
             Ended = !cancellationToken.IsCancellationRequested;
@@ -238,16 +246,21 @@ internal sealed class SseSubscriber : IDisposable
             _latency?.RecordSince(stamp);
         }
 
-        if (LastId >= _target)
+        if (LastId >= Volatile.Read(ref _target))
         {
             _reached.TrySetResult();
         }
     }
 
-    /// <summary>Completes once an event with ID <paramref name="id"/> or more has arrived, or the response ended. Call before reading.</summary>
+    /// <summary>Completes once an event with ID <paramref name="id"/> or more has arrived, or the response ended; the reader may already be running.</summary>
     public Task ReachedAsync(long id)
     {
-        _target = id;
+        Interlocked.Exchange(ref _target, id);
+        if (LastId >= id)
+        {
+            _reached.TrySetResult(); // it arrived before the target was set
+        }
+
         return _reached.Task;
     }
 }
