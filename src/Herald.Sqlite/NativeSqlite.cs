@@ -11,6 +11,14 @@ namespace Herald;
 /// long as it passes the pointer here.
 /// </summary>
 /// <remarks>
+/// The column reads and the binds of small values are called without the GC transition
+/// (<see cref="SuppressGCTransitionAttribute"/>): each is a few hundred nanoseconds of work on memory SQLite already holds
+/// (no I/O, no lock in multi-thread mode, no callback into .NET), and the transition's bookkeeping (a frame, a thread-local
+/// lookup, a check for a pending collection on return) cost more than the call itself, five times per row read and four
+/// per row written (perf, docs/benchmarks.md). A step can read the disk or wait out the busy timeout, and a large value's
+/// bind copies up to megabytes, so those keep the transition: a collection must never wait for them.
+/// </remarks>
+/// <remarks>
 /// The entry points are taken from the very library the provider loaded (resolved through the provider's assembly, so
 /// through any resolver the host registered for it), never from a second copy: a statement must be stepped by the
 /// library that prepared it. When the host switched SQLitePCLRaw to another provider (SQLCipher, the system SQLite),
@@ -22,10 +30,25 @@ internal static unsafe class NativeSqlite
 
     private static readonly delegate* unmanaged<nint, int> s_step;
     private static readonly delegate* unmanaged<nint, int> s_reset;
-    private static readonly delegate* unmanaged<nint, int, long> s_columnInt64;
-    private static readonly delegate* unmanaged<nint, int, int> s_columnType;
-    private static readonly delegate* unmanaged<nint, int, nint> s_columnBlob;
-    private static readonly delegate* unmanaged<nint, int, int> s_columnBytes;
+    private static readonly delegate* unmanaged[SuppressGCTransition]<nint, int, long> s_columnInt64;
+    private static readonly delegate* unmanaged[SuppressGCTransition]<nint, int, int> s_columnType;
+    private static readonly delegate* unmanaged[SuppressGCTransition]<nint, int, nint> s_columnBlob;
+    private static readonly delegate* unmanaged[SuppressGCTransition]<nint, int, int> s_columnBytes;
+    private static readonly delegate* unmanaged[SuppressGCTransition]<nint, int, long, int> s_bindInt64;
+    private static readonly delegate* unmanaged[SuppressGCTransition]<nint, int, int> s_bindNull;
+    private static readonly delegate* unmanaged[SuppressGCTransition]<nint, int, int, int> s_bindZeroBlob;
+    private static readonly delegate* unmanaged[SuppressGCTransition]<nint, int, byte*, int, nint, int> s_bindTextSmall;
+    private static readonly delegate* unmanaged[SuppressGCTransition]<nint, int, byte*, int, nint, int> s_bindBlobSmall;
+    private static readonly delegate* unmanaged<nint, int, byte*, int, nint, int> s_bindText;
+    private static readonly delegate* unmanaged<nint, int, byte*, int, nint, int> s_bindBlob;
+
+    // SQLITE_TRANSIENT: SQLite copies the value before the bind returns, so the caller's buffer may move or go after it.
+    private const nint Transient = -1;
+
+    private static readonly byte[] s_empty = [0];
+
+    // A bind copies its value: up to this many bytes the copy is short enough to skip the GC transition (see remarks).
+    private const int SmallValueBytes = 16 * 1024;
 
 #pragma warning disable CA1810 // one resolution that either sets every entry point or none
     static NativeSqlite()
@@ -38,17 +61,29 @@ internal static unsafe class NativeSqlite
             !NativeLibrary.TryGetExport(library, "sqlite3_column_int64", out nint columnInt64) ||
             !NativeLibrary.TryGetExport(library, "sqlite3_column_type", out nint columnType) ||
             !NativeLibrary.TryGetExport(library, "sqlite3_column_blob", out nint columnBlob) ||
-            !NativeLibrary.TryGetExport(library, "sqlite3_column_bytes", out nint columnBytes))
+            !NativeLibrary.TryGetExport(library, "sqlite3_column_bytes", out nint columnBytes) ||
+            !NativeLibrary.TryGetExport(library, "sqlite3_bind_int64", out nint bindInt64) ||
+            !NativeLibrary.TryGetExport(library, "sqlite3_bind_null", out nint bindNull) ||
+            !NativeLibrary.TryGetExport(library, "sqlite3_bind_zeroblob", out nint bindZeroBlob) ||
+            !NativeLibrary.TryGetExport(library, "sqlite3_bind_text", out nint bindText) ||
+            !NativeLibrary.TryGetExport(library, "sqlite3_bind_blob", out nint bindBlob))
         {
             return;
         }
 
         s_step = (delegate* unmanaged<nint, int>)step;
         s_reset = (delegate* unmanaged<nint, int>)reset;
-        s_columnInt64 = (delegate* unmanaged<nint, int, long>)columnInt64;
-        s_columnType = (delegate* unmanaged<nint, int, int>)columnType;
-        s_columnBlob = (delegate* unmanaged<nint, int, nint>)columnBlob;
-        s_columnBytes = (delegate* unmanaged<nint, int, int>)columnBytes;
+        s_columnInt64 = (delegate* unmanaged[SuppressGCTransition]<nint, int, long>)columnInt64;
+        s_columnType = (delegate* unmanaged[SuppressGCTransition]<nint, int, int>)columnType;
+        s_columnBlob = (delegate* unmanaged[SuppressGCTransition]<nint, int, nint>)columnBlob;
+        s_columnBytes = (delegate* unmanaged[SuppressGCTransition]<nint, int, int>)columnBytes;
+        s_bindInt64 = (delegate* unmanaged[SuppressGCTransition]<nint, int, long, int>)bindInt64;
+        s_bindNull = (delegate* unmanaged[SuppressGCTransition]<nint, int, int>)bindNull;
+        s_bindZeroBlob = (delegate* unmanaged[SuppressGCTransition]<nint, int, int, int>)bindZeroBlob;
+        s_bindTextSmall = (delegate* unmanaged[SuppressGCTransition]<nint, int, byte*, int, nint, int>)bindText;
+        s_bindBlobSmall = (delegate* unmanaged[SuppressGCTransition]<nint, int, byte*, int, nint, int>)bindBlob;
+        s_bindText = (delegate* unmanaged<nint, int, byte*, int, nint, int>)bindText;
+        s_bindBlob = (delegate* unmanaged<nint, int, byte*, int, nint, int>)bindBlob;
         Available = true;
     }
 
@@ -66,4 +101,33 @@ internal static unsafe class NativeSqlite
     internal static nint ColumnBlob(nint statement, int column) => s_columnBlob(statement, column);
 
     internal static int ColumnBytes(nint statement, int column) => s_columnBytes(statement, column);
+
+    internal static int BindInt64(nint statement, int index, long value) => s_bindInt64(statement, index, value);
+
+    internal static int BindNull(nint statement, int index) => s_bindNull(statement, index);
+
+    internal static int BindZeroBlob(nint statement, int index, int length) => s_bindZeroBlob(statement, index, length);
+
+    /// <summary>Binds UTF-8 text, copied by SQLite before this returns.</summary>
+    internal static int BindText(nint statement, int index, ReadOnlySpan<byte> utf8)
+    {
+        // A null pointer would bind NULL: empty text needs a pointer to something.
+        fixed (byte* bytes = utf8.IsEmpty ? s_empty : utf8)
+        {
+            return utf8.Length <= SmallValueBytes
+                ? s_bindTextSmall(statement, index, bytes, utf8.Length, Transient)
+                : s_bindText(statement, index, bytes, utf8.Length, Transient);
+        }
+    }
+
+    /// <summary>Binds a non-empty blob, copied by SQLite before this returns (an empty span would bind NULL).</summary>
+    internal static int BindBlob(nint statement, int index, ReadOnlySpan<byte> value)
+    {
+        fixed (byte* bytes = value)
+        {
+            return value.Length <= SmallValueBytes
+                ? s_bindBlobSmall(statement, index, bytes, value.Length, Transient)
+                : s_bindBlob(statement, index, bytes, value.Length, Transient);
+        }
+    }
 }

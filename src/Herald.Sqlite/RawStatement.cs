@@ -39,17 +39,27 @@ internal sealed class RawStatement : IDisposable
         _handle = _statement.DangerousGetHandle();
     }
 
-    public void BindInt64(int index, long value) => Check(raw.sqlite3_bind_int64(_statement, index, value));
+    public void BindInt64(int index, long value) =>
+        Check(NativeSqlite.Available ? NativeSqlite.BindInt64(_handle, index, value) : raw.sqlite3_bind_int64(_statement, index, value));
 
-    public void BindNull(int index) => Check(raw.sqlite3_bind_null(_statement, index));
+    public void BindNull(int index) => Check(NativeSqlite.Available ? NativeSqlite.BindNull(_handle, index) : raw.sqlite3_bind_null(_statement, index));
 
     public void BindText(int index, string value) => Check(raw.sqlite3_bind_text(_statement, index, value));
 
-    public void BindText(int index, ReadOnlySpan<byte> utf8) => Check(raw.sqlite3_bind_text(_statement, index, utf8));
+    public void BindText(int index, ReadOnlySpan<byte> utf8) =>
+        Check(NativeSqlite.Available ? NativeSqlite.BindText(_handle, index, utf8) : raw.sqlite3_bind_text(_statement, index, utf8));
 
     // An empty span binds a null pointer, which SQLite stores as NULL; a zero-length blob keeps "empty" distinct.
-    public void BindBlob(int index, ReadOnlySpan<byte> value) =>
+    public void BindBlob(int index, ReadOnlySpan<byte> value)
+    {
+        if (NativeSqlite.Available)
+        {
+            Check(value.IsEmpty ? NativeSqlite.BindZeroBlob(_handle, index, 0) : NativeSqlite.BindBlob(_handle, index, value));
+            return;
+        }
+
         Check(value.IsEmpty ? raw.sqlite3_bind_zeroblob(_statement, index, 0) : raw.sqlite3_bind_blob(_statement, index, value));
+    }
 
     /// <summary>Runs to the next row: <see langword="true"/> for a row, <see langword="false"/> when done; throws on an error.</summary>
     public bool Step()
