@@ -139,6 +139,42 @@ public sealed class SqliteEventLogTests : IAsyncLifetime
         Assert.True(NativeSqlite.Available);
     }
 
+    // The writer binds through the native entry points: values up to 16 KiB without the GC transition, larger ones with it.
+    // An empty type must stay "" and not become NULL (a null pointer binds NULL), and empty data must stay empty.
+    [Fact]
+    public async Task Append_EmptyTypeEmptyDataAndValuesEitherSideOfTheSmallBindLimit_RoundTripExactly()
+    {
+        SqliteEventLog log = await OpenAsync(_directory.File("binds.db"));
+        byte[] atLimit = new byte[16 * 1024];
+        byte[] overLimit = new byte[(16 * 1024) + 1];
+        new Random(11).NextBytes(atLimit);
+        new Random(12).NextBytes(overLimit);
+        string longType = new('t', (16 * 1024) + 1);
+        EventData[] events =
+        [
+            new("", Array.Empty<byte>()),
+            new(null, Array.Empty<byte>()),
+            new("", "x"u8.ToArray()),
+            new("at", atLimit),
+            new("over", overLimit),
+            new(longType, "long type"u8.ToArray()),
+        ];
+
+        await log.AppendAsync("s", events, null, default);
+        await log.AppendAsync("s", [new EventData("", "single"u8.ToArray())], null, default);
+
+        IReadOnlyList<StoredEvent> stored = await log.ReadAsync("s", 0, 100, default);
+        Assert.Equal(events.Length + 1, stored.Count);
+        for (int i = 0; i < events.Length; i++)
+        {
+            Assert.Equal(events[i].EventType, stored[i].EventType);
+            Assert.Equal(events[i].Data.ToArray(), stored[i].Data.ToArray());
+        }
+
+        Assert.Equal("", stored[^1].EventType);
+        Assert.Equal("single"u8.ToArray(), stored[^1].Data.ToArray());
+    }
+
     // A page's small events are copied into shared buffers (one allocation per 64 KiB, not one per event); a read of one
     // event must not hold such a buffer, and an event too large to share gets exactly its own bytes.
     [Fact]
