@@ -11,36 +11,43 @@ namespace Herald;
 /// long as it passes the pointer here.
 /// </summary>
 /// <remarks>
-/// The column reads and the binds of small values are called without the GC transition
-/// (<see cref="SuppressGCTransitionAttribute"/>): each is a few hundred nanoseconds of work on memory SQLite already holds
-/// (no I/O, no lock in multi-thread mode, no callback into .NET), and the transition's bookkeeping (a frame, a thread-local
-/// lookup, a check for a pending collection on return) cost more than the call itself, five times per row read and four
-/// per row written (perf, docs/benchmarks.md). A step can read the disk or wait out the busy timeout, and a large value's
-/// bind copies up to megabytes, so those keep the transition: a collection must never wait for them.
-/// </remarks>
-/// <remarks>
+/// <para>
 /// The entry points are taken from the very library the provider loaded (resolved through the provider's assembly, so
 /// through any resolver the host registered for it), never from a second copy: a statement must be stepped by the
 /// library that prepared it. When the host switched SQLitePCLRaw to another provider (SQLCipher, the system SQLite),
-/// <see cref="Available"/> is false and <see cref="RawStatement"/> goes through SQLitePCLRaw as before.
+/// <see cref="Available"/> is false and <see cref="RawStatement"/> goes through SQLitePCLRaw as before. SQLite's
+/// functions are <c>cdecl</c>, so the pointers say so (the platform default differs on 32-bit Windows).
+/// </para>
+/// <para>
+/// The column reads and the binds of small values are called without the GC transition
+/// (<see cref="SuppressGCTransitionAttribute"/>): each is well under a microsecond of work on memory SQLite already holds,
+/// and the transition's bookkeeping (a frame, a thread-local lookup, a check for a pending collection on return) cost
+/// about as much as the call, on five of a read row's six calls and four of a written row's six (perf,
+/// docs/benchmarks.md). That is sound only while such a call can neither block nor call back into .NET, which holds
+/// because: read sessions run without SQLite's connection mutex and the writer's connection is used by the writer's
+/// thread alone (its mutex is never contended); a bind copies with <c>SQLITE_TRANSIENT</c> under SQLite's allocator
+/// only; and every statement is reset before its next bind, so SQLite has no misuse to report through a log callback a
+/// host might have installed. A step can read the disk or wait out the busy timeout, and a large value's bind copies up to
+/// megabytes, so those keep the transition: a collection must never wait for them.
+/// </para>
 /// </remarks>
 internal static unsafe class NativeSqlite
 {
     private const string Library = "e_sqlite3";
 
-    private static readonly delegate* unmanaged<nint, int> s_step;
-    private static readonly delegate* unmanaged<nint, int> s_reset;
-    private static readonly delegate* unmanaged[SuppressGCTransition]<nint, int, long> s_columnInt64;
-    private static readonly delegate* unmanaged[SuppressGCTransition]<nint, int, int> s_columnType;
-    private static readonly delegate* unmanaged[SuppressGCTransition]<nint, int, nint> s_columnBlob;
-    private static readonly delegate* unmanaged[SuppressGCTransition]<nint, int, int> s_columnBytes;
-    private static readonly delegate* unmanaged[SuppressGCTransition]<nint, int, long, int> s_bindInt64;
-    private static readonly delegate* unmanaged[SuppressGCTransition]<nint, int, int> s_bindNull;
-    private static readonly delegate* unmanaged[SuppressGCTransition]<nint, int, int, int> s_bindZeroBlob;
-    private static readonly delegate* unmanaged[SuppressGCTransition]<nint, int, byte*, int, nint, int> s_bindTextSmall;
-    private static readonly delegate* unmanaged[SuppressGCTransition]<nint, int, byte*, int, nint, int> s_bindBlobSmall;
-    private static readonly delegate* unmanaged<nint, int, byte*, int, nint, int> s_bindText;
-    private static readonly delegate* unmanaged<nint, int, byte*, int, nint, int> s_bindBlob;
+    private static readonly delegate* unmanaged[Cdecl]<nint, int> s_step;
+    private static readonly delegate* unmanaged[Cdecl]<nint, int> s_reset;
+    private static readonly delegate* unmanaged[Cdecl, SuppressGCTransition]<nint, int, long> s_columnInt64;
+    private static readonly delegate* unmanaged[Cdecl, SuppressGCTransition]<nint, int, int> s_columnType;
+    private static readonly delegate* unmanaged[Cdecl, SuppressGCTransition]<nint, int, nint> s_columnBlob;
+    private static readonly delegate* unmanaged[Cdecl, SuppressGCTransition]<nint, int, int> s_columnBytes;
+    private static readonly delegate* unmanaged[Cdecl, SuppressGCTransition]<nint, int, long, int> s_bindInt64;
+    private static readonly delegate* unmanaged[Cdecl, SuppressGCTransition]<nint, int, int> s_bindNull;
+    private static readonly delegate* unmanaged[Cdecl, SuppressGCTransition]<nint, int, int, int> s_bindZeroBlob;
+    private static readonly delegate* unmanaged[Cdecl, SuppressGCTransition]<nint, int, byte*, int, nint, int> s_bindTextSmall;
+    private static readonly delegate* unmanaged[Cdecl, SuppressGCTransition]<nint, int, byte*, int, nint, int> s_bindBlobSmall;
+    private static readonly delegate* unmanaged[Cdecl]<nint, int, byte*, int, nint, int> s_bindText;
+    private static readonly delegate* unmanaged[Cdecl]<nint, int, byte*, int, nint, int> s_bindBlob;
 
     // SQLITE_TRANSIENT: SQLite copies the value before the bind returns, so the caller's buffer may move or go after it.
     private const nint Transient = -1;
@@ -71,19 +78,19 @@ internal static unsafe class NativeSqlite
             return;
         }
 
-        s_step = (delegate* unmanaged<nint, int>)step;
-        s_reset = (delegate* unmanaged<nint, int>)reset;
-        s_columnInt64 = (delegate* unmanaged[SuppressGCTransition]<nint, int, long>)columnInt64;
-        s_columnType = (delegate* unmanaged[SuppressGCTransition]<nint, int, int>)columnType;
-        s_columnBlob = (delegate* unmanaged[SuppressGCTransition]<nint, int, nint>)columnBlob;
-        s_columnBytes = (delegate* unmanaged[SuppressGCTransition]<nint, int, int>)columnBytes;
-        s_bindInt64 = (delegate* unmanaged[SuppressGCTransition]<nint, int, long, int>)bindInt64;
-        s_bindNull = (delegate* unmanaged[SuppressGCTransition]<nint, int, int>)bindNull;
-        s_bindZeroBlob = (delegate* unmanaged[SuppressGCTransition]<nint, int, int, int>)bindZeroBlob;
-        s_bindTextSmall = (delegate* unmanaged[SuppressGCTransition]<nint, int, byte*, int, nint, int>)bindText;
-        s_bindBlobSmall = (delegate* unmanaged[SuppressGCTransition]<nint, int, byte*, int, nint, int>)bindBlob;
-        s_bindText = (delegate* unmanaged<nint, int, byte*, int, nint, int>)bindText;
-        s_bindBlob = (delegate* unmanaged<nint, int, byte*, int, nint, int>)bindBlob;
+        s_step = (delegate* unmanaged[Cdecl]<nint, int>)step;
+        s_reset = (delegate* unmanaged[Cdecl]<nint, int>)reset;
+        s_columnInt64 = (delegate* unmanaged[Cdecl, SuppressGCTransition]<nint, int, long>)columnInt64;
+        s_columnType = (delegate* unmanaged[Cdecl, SuppressGCTransition]<nint, int, int>)columnType;
+        s_columnBlob = (delegate* unmanaged[Cdecl, SuppressGCTransition]<nint, int, nint>)columnBlob;
+        s_columnBytes = (delegate* unmanaged[Cdecl, SuppressGCTransition]<nint, int, int>)columnBytes;
+        s_bindInt64 = (delegate* unmanaged[Cdecl, SuppressGCTransition]<nint, int, long, int>)bindInt64;
+        s_bindNull = (delegate* unmanaged[Cdecl, SuppressGCTransition]<nint, int, int>)bindNull;
+        s_bindZeroBlob = (delegate* unmanaged[Cdecl, SuppressGCTransition]<nint, int, int, int>)bindZeroBlob;
+        s_bindTextSmall = (delegate* unmanaged[Cdecl, SuppressGCTransition]<nint, int, byte*, int, nint, int>)bindText;
+        s_bindBlobSmall = (delegate* unmanaged[Cdecl, SuppressGCTransition]<nint, int, byte*, int, nint, int>)bindBlob;
+        s_bindText = (delegate* unmanaged[Cdecl]<nint, int, byte*, int, nint, int>)bindText;
+        s_bindBlob = (delegate* unmanaged[Cdecl]<nint, int, byte*, int, nint, int>)bindBlob;
         Available = true;
     }
 
