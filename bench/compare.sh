@@ -7,6 +7,8 @@
 #   bash bench/compare.sh      # all scenarios (fanout publish idle margin streams catchup), 3 runs each, 10 s per timed run
 #   RUNS=5 SECONDS_PER_RUN=10 SCENARIOS="fanout publish" bash bench/compare.sh
 #   JSON_OUT=/tmp/compare.jsonl bash bench/compare.sh   # also keep every run's JSON line
+#   SERVER_CPUS=0 BENCH_CPUS=1 SCENARIOS=catchup bash bench/compare.sh   # every server on CPU 0, the load generator on CPU 1
+#     (taskset): the generator no longer takes the server's cores, at the price of a server on one core
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${RUNS:-3}
@@ -16,6 +18,8 @@ scenarios=${SCENARIOS:-fanout publish idle margin streams catchup}
 port=${PORT:-5197}
 url="http://127.0.0.1:$port"
 json_out=${JSON_OUT:-/dev/null}
+on_server_cpus=(); if [ -n "${SERVER_CPUS:-}" ]; then on_server_cpus=(taskset -c "$SERVER_CPUS"); fi
+on_bench_cpus=(); if [ -n "${BENCH_CPUS:-}" ]; then on_bench_cpus=(taskset -c "$BENCH_CPUS"); fi
 
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 10200 ]; then
@@ -45,9 +49,9 @@ start() { # $1: baseline | sqlite | memory
   # Every subscription comes from 127.0.0.1: lift Herald's per-address and total caps (docs/operations.md "Limits").
   local uncapped="--max-connections-per-ip 0 --max-connections 0"
   case $1 in
-    baseline) "$baseline" --urls "$url" >"$work/server.log" 2>&1 & ;;
-    sqlite) "$server" --urls "$url" --store "sqlite:$work/herald.db" --retention 2000000 $uncapped >"$work/server.log" 2>&1 & ;;
-    memory) "$server" --urls "$url" --store memory: --retention 2000000 $uncapped >"$work/server.log" 2>&1 & ;;
+    baseline) "${on_server_cpus[@]}" "$baseline" --urls "$url" >"$work/server.log" 2>&1 & ;;
+    sqlite) "${on_server_cpus[@]}" "$server" --urls "$url" --store "sqlite:$work/herald.db" --retention 2000000 $uncapped >"$work/server.log" 2>&1 & ;;
+    memory) "${on_server_cpus[@]}" "$server" --urls "$url" --store memory: --retention 2000000 $uncapped >"$work/server.log" 2>&1 & ;;
   esac
   pid=$!
   for _ in $(seq 1 200); do
@@ -72,15 +76,15 @@ measure() {
     start "$kind"
     # Warm-up outside the measured run: JIT and connection set-up of publish and delivery (and replay, for catch-up).
     # Long enough for tiered compilation to finish with the hot paths (bench/redis-figures.sh has the measurement).
-    "$herald_bench" run --scenario fanout --server "$url" --subscribers 50 --publishers 4 --rate 0 --duration "$warmup" >/dev/null 2>&1 || true
-    if [ "$1" = --scenario ] && [ "$2" = catchup ]; then "$herald_bench" run --scenario catchup --server "$url" --events 20000 >/dev/null 2>&1 || true; fi
+    "${on_bench_cpus[@]}" "$herald_bench" run --scenario fanout --server "$url" --subscribers 50 --publishers 4 --rate 0 --duration "$warmup" >/dev/null 2>&1 || true
+    if [ "$1" = --scenario ] && [ "$2" = catchup ]; then "${on_bench_cpus[@]}" "$herald_bench" run --scenario catchup --server "$url" --events 20000 >/dev/null 2>&1 || true; fi
     if [ -n "${hold:-}" ]; then
-      "$herald_bench" run --scenario idle --server "$url" --subscribers "$hold" --duration 30 >/dev/null 2>&1 &
+      "${on_bench_cpus[@]}" "$herald_bench" run --scenario idle --server "$url" --subscribers "$hold" --duration 30 >/dev/null 2>&1 &
       holder=$!
       sleep 12
     fi
     local json
-    json=$("$herald_bench" run --server "$url" --server-pid "$pid" "$@" 2>"$work/table.txt" | tail -1) || true
+    json=$("${on_bench_cpus[@]}" "$herald_bench" run --server "$url" --server-pid "$pid" "$@" 2>"$work/table.txt" | tail -1) || true
     if [ -n "$holder" ]; then wait "$holder" || true; holder=""; fi
     stop
     if [ -z "$json" ]; then echo "compare.sh: $label on $kind produced no result:" >&2; cat "$work/table.txt" >&2; exit 1; fi
