@@ -116,25 +116,26 @@ internal static unsafe class NativeSqlite
     internal static int BindZeroBlob(nint statement, int index, int length) => s_bindZeroBlob(statement, index, length);
 
     /// <summary>Binds UTF-8 text, copied by SQLite before this returns.</summary>
-    internal static int BindText(nint statement, int index, ReadOnlySpan<byte> utf8)
-    {
-        // A null pointer would bind NULL: empty text needs a pointer to something.
-        fixed (byte* bytes = utf8.IsEmpty ? s_empty : utf8)
-        {
-            return utf8.Length <= SmallValueBytes
-                ? s_bindTextSmall(statement, index, bytes, utf8.Length, Transient)
-                : s_bindText(statement, index, bytes, utf8.Length, Transient);
-        }
-    }
+    internal static int BindText(nint statement, int index, ReadOnlySpan<byte> utf8) =>
+        BindBytes(s_bindTextSmall, s_bindText, statement, index, utf8);
 
-    /// <summary>Binds a non-empty blob, copied by SQLite before this returns (an empty span would bind NULL).</summary>
-    internal static int BindBlob(nint statement, int index, ReadOnlySpan<byte> value)
+    /// <summary>Binds a blob, copied by SQLite before this returns (<see cref="BindZeroBlob"/> binds an empty one).</summary>
+    internal static int BindBlob(nint statement, int index, ReadOnlySpan<byte> value) =>
+        BindBytes(s_bindBlobSmall, s_bindBlob, statement, index, value);
+
+    private static int BindBytes(
+        delegate* unmanaged[Cdecl, SuppressGCTransition]<nint, int, byte*, int, nint, int> small,
+        delegate* unmanaged[Cdecl]<nint, int, byte*, int, nint, int> large,
+        nint statement,
+        int index,
+        ReadOnlySpan<byte> value)
     {
-        fixed (byte* bytes = value)
+        // A null pointer would bind NULL: an empty value needs a pointer to something.
+        fixed (byte* bytes = value.IsEmpty ? s_empty : value)
         {
             return value.Length <= SmallValueBytes
-                ? s_bindBlobSmall(statement, index, bytes, value.Length, Transient)
-                : s_bindBlob(statement, index, bytes, value.Length, Transient);
+                ? small(statement, index, bytes, value.Length, Transient)
+                : large(statement, index, bytes, value.Length, Transient);
         }
     }
 }
